@@ -1,0 +1,266 @@
+// Package app is the composition root: it builds every adapter and use case
+// from a Config and wires them together. cmd/ocopconnect calls it for each
+// subcommand, and black-box tests call it to get exactly the production
+// wiring on a temporary data directory.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/config"
+	"github.com/ocopconnect/ocopconnect/internal/httpapi"
+	"github.com/ocopconnect/ocopconnect/internal/jobs"
+	"github.com/ocopconnect/ocopconnect/internal/ocop"
+	"github.com/ocopconnect/ocopconnect/internal/store"
+)
+
+// Version is set at build time (-ldflags "-X .../internal/app.Version=...").
+var Version = "dev"
+
+// App is a wired service.
+type App struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	Store    *store.Store
+	Accounts *accounts.Service
+	Runner   *jobs.Runner
+	Router   *gin.Engine
+	Registry *prometheus.Registry
+	Now      ocop.Clock
+}
+
+// Options adjust wiring for tests and tools.
+type Options struct {
+	// SQLitePath overrides the SQLite file (tests).
+	SQLitePath string
+	// Now replaces the clock (tests).
+	Now ocop.Clock
+	// SkipMigrate leaves the schema alone even if MigrateOnStart is set.
+	SkipMigrate bool
+}
+
+// NewLogger builds the one logger of the process.
+func NewLogger(cfg *config.Config) *slog.Logger {
+	level, _ := config.ParseLevel(cfg.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// New wires the service. The caller must Close it.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (*App, error) {
+	now := o.Now
+	if now == nil {
+		// Millisecond precision is what SQLite keeps; using it everywhere
+		// means a time reads back exactly as it was written on both dialects.
+		now = func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+	}
+	st, err := store.Open(ctx, store.Options{
+		DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, SQLitePath: o.SQLitePath,
+		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLife, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.SetClock(now)
+	a := &App{Config: cfg, Log: log, Store: st, Now: now}
+	if cfg.MigrateOnStart && !o.SkipMigrate {
+		if _, err := st.MigrateUp(ctx); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	if err := a.wire(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) wire() error {
+	cfg := a.Config
+	key, previous, err := a.signingKeys()
+	if err != nil {
+		return err
+	}
+	signer, err := accounts.NewSigner(key, previous, cfg.AccessTokenTTL, a.Now)
+	if err != nil {
+		return err
+	}
+	st := a.Store
+	a.Accounts = &accounts.Service{
+		Tx: st, Users: st.Users(), Sessions: st.Sessions(), Limiter: st.RateLimiter(), Audit: st.AuditLog(),
+		Signer: signer, RefreshTTL: cfg.RefreshTokenTTL, Now: a.Now,
+		Throttle: accounts.Throttle{
+			MaxFailuresPerAccountIP: cfg.LoginMaxFailuresPerAccountIP, MaxFailuresPerAccount: cfg.LoginMaxFailuresPerAccount,
+			MaxFailuresPerIP: cfg.LoginMaxFailuresPerIP, Window: cfg.LoginThrottleWindow,
+		},
+	}
+
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(st.SQLDB(), st.Dialect()),
+	)
+
+	a.Runner = jobs.New(st.Outbox(), st.Leases(), jobs.Options{
+		Workers: max(cfg.Workers, 1), PollInterval: cfg.JobPollInterval, MaxAttempts: cfg.JobMaxAttempts,
+		Logger: a.Log, Now: a.Now, Registerer: a.Registry,
+	})
+	st.OnEnqueue(a.Runner.Wake)
+	a.registerHousekeeping()
+
+	a.Router, err = httpapi.New(httpapi.Deps{
+		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
+		Idempotency: &httpapi.Idempotency{Tx: st, Keys: st.IdempotencyKeys(), TTL: 48 * time.Hour, Now: a.Now},
+		Readiness: []httpapi.ReadinessCheck{
+			{Name: "database", Check: st.Ping},
+		},
+		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
+	})
+	return err
+}
+
+// signingKeys returns the configured key, or in development the one kept in
+// the data directory (generated on first start, with a warning).
+func (a *App) signingKeys() ([]byte, [][]byte, error) {
+	var previous [][]byte
+	for _, k := range a.Config.JWTPreviousKeys {
+		previous = append(previous, []byte(k))
+	}
+	if a.Config.JWTKey != "" {
+		return []byte(a.Config.JWTKey), previous, nil
+	}
+	key, created, err := accounts.LoadOrCreateKey(a.Config.DataDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("JWT key: %w", err)
+	}
+	msg := "using the JWT signing key kept in the data directory; set OCOP_JWT_KEY in production (every API replica must share it)"
+	if created {
+		msg = "generated a JWT signing key in the data directory; set OCOP_JWT_KEY in production (every API replica must share it)"
+	}
+	a.Log.Warn(msg, "file", a.Config.DataDir+"/jwt.key")
+	return key, previous, nil
+}
+
+// registerHousekeeping adds the sweeps that keep platform tables small.
+func (a *App) registerHousekeeping() {
+	st := a.Store
+	a.Runner.Every(jobs.Periodic{Name: "housekeeping.expired_sessions", Interval: time.Hour, Run: func(ctx context.Context) error {
+		// Keep ended sessions a week for support questions, then drop them.
+		n, err := st.Sessions().DeleteExpired(ctx, a.Now().Add(-7*24*time.Hour))
+		a.Log.Debug("expired sessions removed", "count", n)
+		return err
+	}})
+	a.Runner.Every(jobs.Periodic{Name: "housekeeping.rate_counters", Interval: 10 * time.Minute, Run: func(ctx context.Context) error {
+		_, err := st.RateLimiter().DeleteExpired(ctx, a.Now())
+		return err
+	}})
+	a.Runner.Every(jobs.Periodic{Name: "housekeeping.idempotency_keys", Interval: time.Hour, Run: func(ctx context.Context) error {
+		_, err := st.IdempotencyKeys().DeleteExpired(ctx, a.Now())
+		return err
+	}})
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Serve runs the HTTP server (and, with workers > 0, the background workers)
+// until ctx is cancelled, then shuts down gracefully: it stops accepting,
+// lets in-flight requests finish within the grace period, stops the workers
+// and returns. ready, if not nil, receives the bound address.
+func (a *App) Serve(ctx context.Context, workers int, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (OCOP_ADDR): %w", a.Config.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.Router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // uploads on slow rural links
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWorkers()
+	var wg sync.WaitGroup
+	if workers > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = a.Runner.Run(workCtx)
+		}()
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	a.Log.Info("serving", "addr", ln.Addr().String(), "database", a.Store.Dialect(), "workers", workers, "version", Version)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	select {
+	case err := <-serveErr:
+		stopWorkers()
+		wg.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down: draining in-flight requests", "grace", a.Config.ShutdownGrace)
+	shCtx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(shCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		a.Log.Warn("grace period over; closing remaining connections")
+		err = srv.Close()
+	}
+	stopWorkers()
+	wg.Wait()
+	if e := <-serveErr; e != nil && !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	a.Log.Info("stopped")
+	return err
+}
+
+// LoadConfig reads, completes and validates the configuration.
+func LoadConfig(environ map[string]string) (*config.Config, error) {
+	cfg, err := config.LoadFrom(environ)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// Environ returns the process environment as a map (for LoadConfig).
+func Environ() map[string]string {
+	m := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
+}

@@ -1,0 +1,280 @@
+// Package config reads the service configuration from OCOP_* environment
+// variables into one struct, fills in the zero-configuration defaults (SQLite,
+// embedded index and local disk under ./data), validates it so that a bad value
+// stops start-up with the variable's name, and redacts secrets for logging.
+//
+// Every field carries its documentation in a `doc` tag; docs/configuration.md
+// is generated from it (make docs), and a test fails if the two drift apart.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Environment names.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
+)
+
+// Config is the whole configuration. Field order is the order of the docs.
+type Config struct {
+	Env     string `env:"OCOP_ENV" envDefault:"development" doc:"development or production. Production refuses to start without OCOP_JWT_KEY and logs JSON by default."`
+	Addr    string `env:"OCOP_ADDR" envDefault:"127.0.0.1:8080" flag:"addr" doc:"Address the HTTP API listens on (host:port)."`
+	DataDir string `env:"OCOP_DATA_DIR" envDefault:"./data" flag:"data-dir" doc:"Directory for the embedded backends: SQLite database, generated JWT key (and later the search index and media)."`
+
+	DatabaseURL     string        `env:"OCOP_DATABASE_URL" flag:"database-url" secret:"password" doc:"PostgreSQL URL (postgres://user:pass@host:5432/db?sslmode=disable). Empty: SQLite file under the data directory."`
+	DBMaxOpenConns  int           `env:"OCOP_DB_MAX_OPEN_CONNS" envDefault:"20" doc:"Maximum open database connections per process."`
+	DBMaxIdleConns  int           `env:"OCOP_DB_MAX_IDLE_CONNS" envDefault:"10" doc:"Maximum idle database connections kept per process."`
+	DBConnMaxLife   time.Duration `env:"OCOP_DB_CONN_MAX_LIFETIME" envDefault:"30m" doc:"Recycle database connections after this long."`
+	MigrateOnStart  bool          `env:"OCOP_MIGRATE_ON_START" envDefault:"true" flag:"migrate" doc:"Apply pending database migrations when serve starts. Turn off when a separate migration step runs them."`
+	LogFormat       string        `env:"OCOP_LOG_FORMAT" flag:"log-format" doc:"text or json. Default: text in development, json in production."`
+	LogLevel        string        `env:"OCOP_LOG_LEVEL" envDefault:"info" doc:"debug, info, warn or error."`
+	ShutdownGrace   time.Duration `env:"OCOP_SHUTDOWN_GRACE" envDefault:"20s" doc:"How long in-flight requests may run after SIGTERM/SIGINT before the server closes."`
+	Workers         int           `env:"OCOP_WORKERS" envDefault:"2" flag:"workers" doc:"Background job workers started by serve (0 runs the API alone; ocopconnect worker runs only workers)."`
+	JobPollInterval time.Duration `env:"OCOP_JOB_POLL_INTERVAL" envDefault:"500ms" doc:"How often idle workers look for new outbox messages."`
+	JobMaxAttempts  int           `env:"OCOP_JOB_MAX_ATTEMPTS" envDefault:"10" doc:"Attempts before an outbox message is dead-lettered."`
+
+	JWTKey          string        `env:"OCOP_JWT_KEY" secret:"all" doc:"Secret (at least 32 bytes) that signs access tokens. Empty in development: generated once and kept in DATA_DIR/jwt.key. Required in production and whenever several API processes run."`
+	JWTPreviousKeys []string      `env:"OCOP_JWT_PREVIOUS_KEYS" secret:"all" doc:"Comma-separated older signing keys still accepted for verification during a key rotation."`
+	AccessTokenTTL  time.Duration `env:"OCOP_ACCESS_TOKEN_TTL" envDefault:"15m" doc:"Lifetime of access tokens."`
+	RefreshTokenTTL time.Duration `env:"OCOP_REFRESH_TOKEN_TTL" envDefault:"720h" doc:"Lifetime of a refresh token family (a login session)."`
+
+	LoginMaxFailuresPerAccountIP int           `env:"OCOP_LOGIN_MAX_FAILURES_ACCOUNT_IP" envDefault:"5" doc:"Failed logins allowed per account from one IP in the throttle window."`
+	LoginMaxFailuresPerAccount   int           `env:"OCOP_LOGIN_MAX_FAILURES_ACCOUNT" envDefault:"20" doc:"Failed logins allowed per account from all IPs in the throttle window (a temporary lock: it ends with the window)."`
+	LoginMaxFailuresPerIP        int           `env:"OCOP_LOGIN_MAX_FAILURES_IP" envDefault:"50" doc:"Failed logins allowed per client IP in the throttle window."`
+	LoginThrottleWindow          time.Duration `env:"OCOP_LOGIN_THROTTLE_WINDOW" envDefault:"15m" doc:"Length of the login throttle window."`
+
+	MaxBodyBytes   int64    `env:"OCOP_MAX_BODY_BYTES" envDefault:"1048576" doc:"Largest JSON request body accepted (bytes); larger bodies get 413."`
+	CORSOrigins    []string `env:"OCOP_CORS_ORIGINS" doc:"Comma-separated origins allowed to call the API from a browser (e.g. https://ocop.example.vn). Empty: no cross-origin access."`
+	TrustedProxies []string `env:"OCOP_TRUSTED_PROXIES" doc:"Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted for the client IP. Empty: the TCP peer is the client."`
+	PublicBaseURL  string   `env:"OCOP_PUBLIC_BASE_URL" doc:"External base URL of the API (https://api.example.vn), used in links. Empty: derived from each request."`
+}
+
+// Load reads the configuration from the process environment.
+func Load() (*Config, error) { return LoadFrom(nil) }
+
+// LoadFrom reads the configuration from environ (os.Environ() when nil).
+func LoadFrom(environ map[string]string) (*Config, error) {
+	var c Config
+	opts := env.Options{Environment: environ}
+	if err := env.ParseWithOptions(&c, opts); err != nil {
+		return nil, describeParseError(err)
+	}
+	return &c, nil
+}
+
+// describeParseError names the environment variable instead of the Go field.
+func describeParseError(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	var msgs []string
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			msgs = append(msgs, fmt.Sprintf("%s: %v", EnvName(pe.Name), pe.Err))
+			continue
+		}
+		msgs = append(msgs, e.Error())
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// EnvName returns the environment variable of a Config field.
+func EnvName(field string) string {
+	f, ok := reflect.TypeOf(Config{}).FieldByName(field)
+	if !ok {
+		return field
+	}
+	name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+	return name
+}
+
+// ApplyDefaults fills in values that depend on other values.
+func (c *Config) ApplyDefaults() {
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+		if c.Env == EnvProduction {
+			c.LogFormat = "json"
+		}
+	}
+}
+
+// Validate checks every value and returns one error naming each bad variable.
+func (c *Config) Validate() error {
+	var errs []string
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, EnvName(field)+": "+fmt.Sprintf(format, args...))
+	}
+	if c.Env != EnvDevelopment && c.Env != EnvProduction {
+		bad("Env", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, c.Env)
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		bad("Addr", "must be host:port, got %q", c.Addr)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("DataDir", "must not be empty")
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("DatabaseURL", "must be a postgres:// URL (leave empty for the embedded SQLite database)")
+		}
+	}
+	if c.DBMaxOpenConns < 1 {
+		bad("DBMaxOpenConns", "must be at least 1")
+	}
+	if c.DBMaxIdleConns < 0 {
+		bad("DBMaxIdleConns", "must not be negative")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("LogFormat", "must be text or json, got %q", c.LogFormat)
+	}
+	if _, err := ParseLevel(c.LogLevel); err != nil {
+		bad("LogLevel", "%v", err)
+	}
+	if c.ShutdownGrace <= 0 {
+		bad("ShutdownGrace", "must be positive")
+	}
+	if c.Workers < 0 || c.Workers > 64 {
+		bad("Workers", "must be between 0 and 64")
+	}
+	if c.JobPollInterval < 10*time.Millisecond {
+		bad("JobPollInterval", "must be at least 10ms")
+	}
+	if c.JobMaxAttempts < 1 {
+		bad("JobMaxAttempts", "must be at least 1")
+	}
+	if c.JWTKey != "" && len(c.JWTKey) < 32 {
+		bad("JWTKey", "must be at least 32 bytes long")
+	}
+	if c.JWTKey == "" && c.Env == EnvProduction {
+		bad("JWTKey", "is required in production: every API process must sign with the same configured key")
+	}
+	for _, k := range c.JWTPreviousKeys {
+		if len(k) < 32 {
+			bad("JWTPreviousKeys", "every key must be at least 32 bytes long")
+			break
+		}
+	}
+	if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > 24*time.Hour {
+		bad("AccessTokenTTL", "must be between 1m and 24h")
+	}
+	if c.RefreshTokenTTL < c.AccessTokenTTL {
+		bad("RefreshTokenTTL", "must be at least OCOP_ACCESS_TOKEN_TTL")
+	}
+	for field, n := range map[string]int{
+		"LoginMaxFailuresPerAccountIP": c.LoginMaxFailuresPerAccountIP,
+		"LoginMaxFailuresPerAccount":   c.LoginMaxFailuresPerAccount,
+		"LoginMaxFailuresPerIP":        c.LoginMaxFailuresPerIP,
+	} {
+		if n < 1 {
+			bad(field, "must be at least 1")
+		}
+	}
+	if c.LoginThrottleWindow < time.Second {
+		bad("LoginThrottleWindow", "must be at least 1s")
+	}
+	if c.MaxBodyBytes < 1024 {
+		bad("MaxBodyBytes", "must be at least 1024")
+	}
+	for _, o := range c.CORSOrigins {
+		if o == "*" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			bad("CORSOrigins", "%q is not an origin such as https://example.vn", o)
+		}
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				bad("TrustedProxies", "%q is not an IP address or CIDR", p)
+			}
+		}
+	}
+	if c.PublicBaseURL != "" {
+		u, err := url.Parse(c.PublicBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("PublicBaseURL", "must be an absolute http(s) URL")
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New("invalid configuration: " + strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// ParseLevel turns a level name into a slog.Level.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("unknown log level %q (use debug, info, warn or error)", s)
+	}
+	return l, nil
+}
+
+// UsesPostgres reports whether records live in PostgreSQL.
+func (c *Config) UsesPostgres() bool { return c.DatabaseURL != "" }
+
+// LogValue renders the configuration for logs with every secret redacted.
+func (c Config) LogValue() slog.Value {
+	var attrs []slog.Attr
+	v := reflect.ValueOf(c)
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+		val := v.Field(i).Interface()
+		switch f.Tag.Get("secret") {
+		case "all":
+			val = redactAll(val)
+		case "password":
+			val = RedactURL(fmt.Sprint(val))
+		}
+		attrs = append(attrs, slog.Any(name, val))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+func redactAll(v any) any {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return ""
+		}
+		return "[redacted]"
+	case []string:
+		if len(x) == 0 {
+			return x
+		}
+		return fmt.Sprintf("[%d redacted]", len(x))
+	}
+	return "[redacted]"
+}
+
+// RedactURL hides the password of a URL (postgres://u:secret@h -> postgres://u:xxxxx@h).
+func RedactURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "[unparseable URL redacted]"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,96 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-contrib/cors"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ocopconnect/ocopconnect/internal/accounts"
+)
+
+// ReadinessCheck reports whether one dependency can serve traffic.
+type ReadinessCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Deps is everything the HTTP layer needs, wired by cmd/ocopconnect.
+type Deps struct {
+	Logger         *slog.Logger
+	Registry       *prometheus.Registry
+	Accounts       *accounts.Service
+	Idempotency    *Idempotency
+	Readiness      []ReadinessCheck
+	MaxBodyBytes   int64
+	CORSOrigins    []string
+	TrustedProxies []string
+	Version        string
+}
+
+// API holds the handlers' dependencies.
+type API struct {
+	Deps
+	bodyLimits map[string]int64
+	metrics    *httpMetrics
+}
+
+// New builds the router with every route of api/openapi.yaml.
+func New(d Deps) (*gin.Engine, error) {
+	gin.SetMode(gin.ReleaseMode)
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = 1 << 20
+	}
+	a := &API{Deps: d, bodyLimits: map[string]int64{}, metrics: newHTTPMetrics(d.Registry)}
+
+	r := gin.New()
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, err
+	}
+	if len(d.TrustedProxies) == 0 {
+		r.ForwardedByClientIP = false
+	}
+
+	r.Use(withRequestID, observe(d.Logger, a.metrics), recoverPanics(d.Logger), securityHeaders)
+	if len(d.CORSOrigins) > 0 {
+		cc := cors.Config{
+			AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+			AllowHeaders:     []string{"Authorization", "Content-Type", "If-Match", "Idempotency-Key", requestIDHeader},
+			ExposeHeaders:    []string{"ETag", "Location", "Retry-After", requestIDHeader, "Idempotent-Replayed"},
+			AllowCredentials: false,
+			MaxAge:           12 * time.Hour,
+		}
+		if len(d.CORSOrigins) == 1 && d.CORSOrigins[0] == "*" {
+			cc.AllowAllOrigins = true
+		} else {
+			cc.AllowOrigins = d.CORSOrigins
+		}
+		r.Use(cors.New(cc))
+	}
+	r.Use(limitBody(d.MaxBodyBytes, a.bodyLimits))
+	r.NoRoute(func(c *gin.Context) {
+		fail(c, notFoundRoute(c))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		fail(c, methodNotAllowed(c))
+	})
+
+	a.routesOps(r)
+	v1 := r.Group("/api/v1")
+	a.routesAuth(v1)
+	return r, nil
+}
