@@ -29,7 +29,7 @@ type SessionRepo interface {
 	MarkUsed(ctx context.Context, hash string, at time.Time) (bool, error)
 	Touch(ctx context.Context, id string, at time.Time) error
 	Revoke(ctx context.Context, id, reason string, at time.Time) error
-	ActivePrincipal(ctx context.Context, sessionID, userID string, now time.Time) (ocop.Principal, error)
+	ActiveUser(ctx context.Context, sessionID, userID string, now time.Time) (*ocop.User, error)
 	KnownClientIP(ctx context.Context, userID, ip string, since time.Time) (bool, error)
 }
 
@@ -347,7 +347,11 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (ocop.Pr
 	if err != nil {
 		return ocop.Principal{}, err
 	}
-	return s.Sessions.ActivePrincipal(ctx, sessionID, userID, s.Now())
+	u, err := s.Sessions.ActiveUser(ctx, sessionID, userID, s.Now())
+	if err != nil {
+		return ocop.Principal{}, err
+	}
+	return ocop.Principal{UserID: u.ID, SessionID: sessionID, Roles: u.Roles, User: u}, nil
 }
 
 // Me returns the caller's account.
@@ -355,6 +359,9 @@ func (s *Service) Me(ctx context.Context) (*ocop.User, error) {
 	p, ok := ocop.PrincipalFrom(ctx)
 	if !ok {
 		return nil, ocop.Errorf(ocop.CodeUnauthenticated, "log in first")
+	}
+	if p.User != nil {
+		return p.User, nil // loaded by Authenticate in this very request
 	}
 	return s.Users.Get(ctx, p.UserID)
 }

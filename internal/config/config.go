@@ -276,5 +276,13 @@ func RedactURL(s string) string {
 	if err != nil {
 		return "[unparseable URL redacted]"
 	}
+	// libpq also accepts the password as a query parameter.
+	q := u.Query()
+	for _, k := range []string{"password", "sslpassword"} {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.Redacted()
 }

@@ -7,6 +7,8 @@ type Principal struct {
 	UserID    string
 	Roles     []Role
 	SessionID string
+	// User is the account as loaded when the request was authenticated.
+	User *User
 }
 
 // HasRole reports whether the principal holds role r.

@@ -132,26 +132,31 @@ type OutboxStats struct {
 
 // Stats reports backlog, dead letters and the age of the oldest message per topic.
 func (o *Outbox) Stats(ctx context.Context) ([]OutboxStats, error) {
-	type row struct {
-		Topic   string
-		Pending int64
-		Dead    int64
-		Oldest  *time.Time
-	}
-	var rows []row
+	var rows []OutboxStats
 	err := o.s.conn(ctx).Raw(`SELECT topic,
 			SUM(CASE WHEN dead_at IS NULL THEN 1 ELSE 0 END) AS pending,
-			SUM(CASE WHEN dead_at IS NULL THEN 0 ELSE 1 END) AS dead,
-			MIN(CASE WHEN dead_at IS NULL THEN created_at END) AS oldest
+			SUM(CASE WHEN dead_at IS NULL THEN 0 ELSE 1 END) AS dead
 		FROM outbox GROUP BY topic ORDER BY topic`).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}
-	out := make([]OutboxStats, len(rows))
-	for i, r := range rows {
-		out[i] = OutboxStats{Topic: r.Topic, Pending: r.Pending, Dead: r.Dead, OldestReady: r.Oldest}
+	for i := range rows {
+		if rows[i].Pending == 0 {
+			continue
+		}
+		// A plain column (not MIN()) keeps its declared type, so SQLite
+		// decodes it as a time; the ready index makes this a point lookup.
+		var oldest []outboxRow
+		if err := o.s.conn(ctx).Select("created_at").Where("topic = ? AND dead_at IS NULL", rows[i].Topic).
+			Order("id").Limit(1).Find(&oldest).Error; err != nil {
+			return nil, translate(err)
+		}
+		if len(oldest) == 1 {
+			t := oldest[0].CreatedAt.UTC()
+			rows[i].OldestReady = &t
+		}
 	}
-	return out, nil
+	return rows, nil
 }
 
 // DeadLetters lists dead messages of a topic (for operators and tests).

@@ -136,22 +136,33 @@ func (r *Sessions) KnownClientIP(ctx context.Context, userID, ip string, since t
 	return n > 0, translate(err)
 }
 
-// ActivePrincipal loads the identity behind an access token in one query: the
+// ActiveUser loads the account behind an access token in one query: the
 // session must be live and belong to the user. It runs on every
-// authenticated request, so it uses plain SQL rather than GORM's reflection.
-func (r *Sessions) ActivePrincipal(ctx context.Context, sessionID, userID string, now time.Time) (ocop.Principal, error) {
-	var roles string
-	row := r.s.sqlDB.QueryRowContext(ctx, r.s.rebind(
-		`SELECT u.roles FROM sessions s JOIN users u ON u.id = s.user_id
-		 WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?`),
-		sessionID, userID, r.s.timeArg(now))
-	if err := row.Scan(&roles); err != nil {
-		if isNoRows(err) {
-			return ocop.Principal{}, ocop.Errorf(ocop.CodeInvalidToken, "the session has ended; log in again")
-		}
-		return ocop.Principal{}, translate(err)
+// authenticated request, so it is a prepared statement scanned by hand
+// rather than a GORM query (which cost more than the rest of the request).
+func (r *Sessions) ActiveUser(ctx context.Context, sessionID, userID string, now time.Time) (*ocop.User, error) {
+	stmt, err := r.s.prepared(ctx, `SELECT u.id, u.email, u.display_name, u.roles, u.language, u.created_at, u.updated_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?`)
+	if err != nil {
+		return nil, translate(err)
 	}
-	return ocop.Principal{UserID: userID, SessionID: sessionID, Roles: decodeRoles(roles)}, nil
+	var (
+		u     ocop.User
+		roles string
+		lang  string
+	)
+	err = stmt.QueryRowContext(ctx, sessionID, userID, r.s.timeArg(now)).
+		Scan(&u.ID, &u.Email, &u.DisplayName, &roles, &lang, &u.CreatedAt, &u.UpdatedAt)
+	if isNoRows(err) {
+		return nil, ocop.Errorf(ocop.CodeInvalidToken, "the session has ended; log in again")
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	u.Roles, u.Language = decodeRoles(roles), ocop.Language(lang)
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return &u, nil
 }
 
 // DeleteExpired removes sessions (and their tokens) that ended before cutoff.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"strconv"
@@ -32,3 +33,21 @@ func (s *Store) rebind(q string) string {
 func (s *Store) timeArg(t time.Time) time.Time { return t.UTC() }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// prepared returns a prepared statement for a hot-path query, preparing it
+// once per store (database/sql re-prepares it on each pooled connection as
+// needed).
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.sqlDB.PrepareContext(ctx, s.rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ncruces/go-sqlite3/gormlite"
@@ -56,6 +57,7 @@ type Store struct {
 	now     ocop.Clock
 
 	onEnqueue func()
+	stmts     sync.Map // query -> *sql.Stmt, see prepared
 }
 
 // SQLiteDSN is the data source name for the embedded database. Each part is
@@ -85,8 +87,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		Logger:                 logger.Discard,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		SkipDefaultTransaction: true, // we open transactions ourselves, where the use case needs them
-		PrepareStmt:            false,
-		TranslateError:         false, // translate() does it with more detail
+		// Statements are parsed once per connection and reused: parsing was
+		// a seventh of the CPU of an authenticated request on SQLite.
+		PrepareStmt:    true,
+		TranslateError: false, // translate() does it with more detail
 	}
 	var (
 		dialector gorm.Dialector

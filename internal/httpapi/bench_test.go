@@ -1,0 +1,106 @@
+package httpapi_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ocopconnect/ocopconnect/internal/app"
+	"github.com/ocopconnect/ocopconnect/internal/config"
+	"github.com/ocopconnect/ocopconnect/internal/testsupport"
+	"github.com/ocopconnect/ocopconnect/internal/testsupport/testdb"
+)
+
+// The HTTP benchmarks run real requests over loopback with keep-alive from
+// concurrent clients, so both sides of each ratio pay the same network and
+// client costs; tools/benchratio turns their ns/op into throughput ratios.
+
+func benchClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
+}
+
+func hammer(b *testing.B, req func() *http.Request) {
+	client := benchClient()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Do(req())
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkBareGinHealthz is the baseline: a Gin engine with one handler and
+// no middleware.
+func BenchmarkBareGinHealthz(b *testing.B) {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	hammer(b, func() *http.Request { req, _ := http.NewRequest(http.MethodGet, srv.URL+"/healthz", nil); return req })
+}
+
+// benchApp is the production wiring on SQLite with info-level JSON request
+// logging (to a discarding writer, so the formatting cost is counted).
+func benchApp(b *testing.B) (*app.App, *httptest.Server) {
+	db := testdb.DatabaseBackends(b)[0].New(b)
+	cfg, err := config.LoadFrom(map[string]string{"OCOP_DATA_DIR": db.DataDir, "OCOP_JWT_KEY": testsupport.TestJWTKey, "OCOP_LOG_FORMAT": "json"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.ApplyDefaults()
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	a, err := app.New(context.Background(), cfg, log, app.Options{SQLitePath: db.SQLitePath})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Router)
+	b.Cleanup(func() { srv.Close(); a.Close() })
+	return a, srv
+}
+
+// BenchmarkFullStackMe is GET /me through every middleware with a valid
+// token: request ID, logging, metrics, recovery, security headers, body
+// limit, JWT verification, the session check and the user lookup.
+func BenchmarkFullStackMe(b *testing.B) {
+	a, srv := benchApp(b)
+	ctx := context.Background()
+	if _, err := a.Accounts.Register(ctx, registerInput("bench@example.vn", "buyer")); err != nil {
+		b.Fatal(err)
+	}
+	resp, err := http.Post(srv.URL+"/api/v1/auth/login", "application/json",
+		strings.NewReader(`{"email":"bench@example.vn","password":"`+goodPassword+`"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tk tokens
+	(&testsupport.Response{Body: mustRead(resp)}).JSON(b, &tk)
+	hammer(b, func() *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tk.AccessToken)
+		return req
+	})
+}
+
+func mustRead(r *http.Response) []byte {
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return b
+}
