@@ -1,14 +1,9 @@
 package httpapi_test
 
 import (
-	"os"
 	"testing"
 
-	"github.com/ocopconnect/ocopconnect/internal/testsupport"
+	"github.com/ocopconnect/ocopconnect/internal/testsupport/testdb"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testsupport.DropTemplate()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdb.Main(m) }

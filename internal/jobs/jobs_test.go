@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -14,11 +13,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/testsupport/testdb"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testdb.DropTemplate()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdb.Main(m) }
 
 func TestRunnerDeliversRetriesAndDeadLetters(t *testing.T) {
 	testdb.ForEachDatabase(t, func(t *testing.T, db testdb.DB) {

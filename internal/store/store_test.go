@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -19,11 +18,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/testsupport/testdb"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testdb.DropTemplate()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdb.Main(m) }
 
 // columns lists "table.column" for every table of the schema.
 func columns(t *testing.T, st *store.Store) []string {

@@ -202,3 +202,12 @@ func OpenStore(t testing.TB, db DB) *store.Store {
 
 // IsPostgres is a readability helper for dialect-specific assertions.
 func (d DB) IsPostgres() bool { return strings.EqualFold(d.Dialect, store.Postgres) }
+
+// Main runs a package's tests and then drops the PostgreSQL template:
+//
+//	func TestMain(m *testing.M) { testdb.Main(m) }
+func Main(m *testing.M) {
+	code := m.Run()
+	DropTemplate()
+	os.Exit(code)
+}
