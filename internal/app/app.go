@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/blob"
 	"github.com/ocopconnect/ocopconnect/internal/config"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
@@ -40,6 +42,7 @@ type App struct {
 	Runner   *jobs.Runner
 	Router   *gin.Engine
 	Registry *prometheus.Registry
+	Blobs    ocop.Blobs
 	Now      ocop.Clock
 }
 
@@ -104,6 +107,9 @@ func (a *App) wire() error {
 		return err
 	}
 	st := a.Store
+	if a.Blobs, err = blob.NewDisk(filepath.Join(cfg.DataDir, "media")); err != nil {
+		return err
+	}
 	a.Accounts = &accounts.Service{
 		Tx: st, Users: st.Users(), Sessions: st.Sessions(), Limiter: st.RateLimiter(), Audit: st.AuditLog(),
 		Signer: signer, RefreshTTL: cfg.RefreshTokenTTL, Now: a.Now,
@@ -132,6 +138,7 @@ func (a *App) wire() error {
 		Idempotency: &httpapi.Idempotency{Tx: st, Keys: st.IdempotencyKeys(), TTL: 48 * time.Hour, Now: a.Now},
 		Readiness: []httpapi.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
+			{Name: "media", Check: a.Blobs.Ping},
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 	})
