@@ -50,5 +50,6 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newWorkerCmd(), newMigrateCmd(), newAdminCmd(), newVersionCmd())
+	root.AddCommand(newJobsCmd(), newHealthcheckCmd())
 	return root
 }

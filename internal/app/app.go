@@ -44,6 +44,7 @@ type App struct {
 	Registry *prometheus.Registry
 	Blobs    ocop.Blobs
 	Now      ocop.Clock
+	Pinger   *jobs.Pinger
 }
 
 // Options adjust wiring for tests and tools.
@@ -132,6 +133,7 @@ func (a *App) wire() error {
 	})
 	st.OnEnqueue(a.Runner.Wake)
 	a.registerHousekeeping()
+	a.registerPings()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -154,6 +156,12 @@ func (a *App) signingKeys() ([]byte, [][]byte, error) {
 	}
 	if a.Config.JWTKey != "" {
 		return []byte(a.Config.JWTKey), previous, nil
+	}
+	if a.Config.Env == config.EnvProduction {
+		// Validate refuses this already; the check here keeps any caller that
+		// skips validation from generating a key per replica, which would make
+		// each replica reject the tokens the others signed.
+		return nil, nil, errors.New("OCOP_JWT_KEY: is required in production: every API process must sign with the same configured key")
 	}
 	key, created, err := accounts.LoadOrCreateKey(a.Config.DataDir)
 	if err != nil {
