@@ -11,7 +11,7 @@ BIN       := bin/ocopconnect
 TESTFLAGS ?= -count=1 -p 2 -timeout 30m
 BENCHTIME ?= 3s
 
-.PHONY: all run build test test-short bench lint fmt vet docs tidy clean
+.PHONY: all run build test test-short bench lint fmt vet docs tidy clean image up down
 
 all: lint test build
 
@@ -50,3 +50,21 @@ tidy:
 
 clean:
 	rm -rf bin
+
+## image: container image ocopconnect:$(VERSION) (needs a Docker engine; CI has none)
+IMAGE ?= ocopconnect
+image:
+	docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) -t $(IMAGE):dev .
+
+## up: production-like stack on this machine (deploy/compose.yaml); down stops it
+up: deploy/.env
+	docker compose -f deploy/compose.yaml --env-file deploy/.env up -d --build
+
+down:
+	docker compose -f deploy/compose.yaml --env-file deploy/.env down
+
+# A random signing key the first time; deploy/.env is not committed.
+deploy/.env:
+	@umask 077; printf 'OCOP_JWT_KEY=%s\n' "$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')" > $@
+	@echo "wrote $@ with a random OCOP_JWT_KEY"
+
