@@ -14,6 +14,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +80,9 @@ func (g Group) Set(code string) (Set, bool) {
 	return Set{}, false
 }
 
+// codeRe is what a group or set code looks like (URL- and facet-safe).
+var codeRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
 type file struct {
 	Versions []Version `json:"versions"`
 }
@@ -99,9 +103,9 @@ func get() []Version {
 	return versions
 }
 
-// parse reads and checks the data: unique codes, set codes prefixed by
-// their group's, exactly one current version, old groups mapping to a
-// current group.
+// parse reads and checks the data: group and set codes unique within a
+// version, exactly one current version, old groups mapping to a current
+// group.
 func parse(b []byte) ([]Version, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var f file
@@ -124,17 +128,17 @@ func parse(b []byte) ([]Version, error) {
 		if v.Current {
 			current++
 		}
-		seen := map[string]bool{}
+		groups, sets := map[string]bool{}, map[string]bool{}
 		for _, g := range v.Groups {
-			if g.Code == "" || seen[g.Code] || g.NameVI == "" || g.NameEN == "" || len(g.Sets) == 0 {
+			if !codeRe.MatchString(g.Code) || groups[g.Code] || g.NameVI == "" || g.NameEN == "" || len(g.Sets) == 0 {
 				return nil, fmt.Errorf("version %s: group %q incomplete or repeated", v.Code, g.Code)
 			}
-			seen[g.Code] = true
+			groups[g.Code] = true
 			for _, s := range g.Sets {
-				if !strings.HasPrefix(s.Code, g.Code+".") || seen[s.Code] || s.NameVI == "" || s.NameEN == "" {
-					return nil, fmt.Errorf("version %s: set %q incomplete, repeated or not under %s", v.Code, s.Code, g.Code)
+				if !codeRe.MatchString(s.Code) || sets[s.Code] || s.NameVI == "" || s.NameEN == "" {
+					return nil, fmt.Errorf("version %s: set %q incomplete or repeated", v.Code, s.Code)
 				}
-				seen[s.Code] = true
+				sets[s.Code] = true
 			}
 		}
 	}

@@ -12,7 +12,7 @@ func TestEmbeddedData(t *testing.T) {
 	if cur.Code != "148/2023" {
 		t.Fatalf("current version %s", cur.Code)
 	}
-	want := []string{"food", "beverages", "herbal", "handicrafts", "ornamental", "tourism"}
+	want := []string{"food", "beverage", "herbal", "handicraft", "ornamental", "tourism"}
 	var got []string
 	for _, g := range cur.Groups {
 		got = append(got, g.Code)
@@ -21,7 +21,7 @@ func TestEmbeddedData(t *testing.T) {
 		t.Fatalf("groups of 148/2023 = %v, want the six of the decision %v", got, want)
 	}
 	g, _ := cur.Group("food")
-	if s, ok := g.Set("food.coffee_cocoa"); !ok || s.NameVI != "Cà phê, ca cao" {
+	if s, ok := g.Set("coffee_cocoa"); !ok || s.NameVI != "Cà phê, ca cao" {
 		t.Fatalf("coffee set = %+v %v", s, ok)
 	}
 	if _, ok := LookupVersion("1048/2019"); !ok {
@@ -37,10 +37,10 @@ func TestEmbeddedData(t *testing.T) {
 
 func TestParseRejectsBadData(t *testing.T) {
 	for name, doc := range map[string]string{
-		"two current":       `{"versions":[{"code":"a","effective_from":"2020-01-01","current":true,"groups":[]},{"code":"b","effective_from":"2020-01-01","current":true,"groups":[]}]}`,
-		"set outside group": `{"versions":[{"code":"a","effective_from":"2020-01-01","current":true,"groups":[{"code":"g","name_vi":"x","name_en":"x","sets":[{"code":"h.s","name_vi":"x","name_en":"x"}]}]}]}`,
-		"bad date":          `{"versions":[{"code":"a","effective_from":"2020","current":true,"groups":[]}]}`,
-		"old maps nowhere":  `{"versions":[{"code":"a","effective_from":"2020-01-01","current":true,"groups":[]},{"code":"b","effective_from":"2019-01-01","groups":[{"code":"g","name_vi":"x","name_en":"x","maps_to":"zz","sets":[{"code":"g.s","name_vi":"x","name_en":"x"}]}]}]}`,
+		"two current":      `{"versions":[{"code":"a","effective_from":"2020-01-01","current":true,"groups":[]},{"code":"b","effective_from":"2020-01-01","current":true,"groups":[]}]}`,
+		"repeated set":     `{"versions":[{"code":"a","effective_from":"2020-01-01","current":true,"groups":[{"code":"g","name_vi":"x","name_en":"x","sets":[{"code":"s","name_vi":"x","name_en":"x"}]},{"code":"h","name_vi":"x","name_en":"x","sets":[{"code":"s","name_vi":"x","name_en":"x"}]}]}]}`,
+		"bad date":         `{"versions":[{"code":"a","effective_from":"2020","current":true,"groups":[]}]}`,
+		"old maps nowhere": `{"versions":[{"code":"a","effective_from":"2020-01-01","current":true,"groups":[]},{"code":"b","effective_from":"2019-01-01","groups":[{"code":"g","name_vi":"x","name_en":"x","maps_to":"zz","sets":[{"code":"s","name_vi":"x","name_en":"x"}]}]}]}`,
 	} {
 		if _, err := parse([]byte(doc)); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -53,12 +53,12 @@ func TestValidate(t *testing.T) {
 		version, group, set string
 		field               string // "" = valid
 	}{
-		{"148/2023", "food", "food.coffee_cocoa", ""},
-		{"1048/2019", "herbs", "herbs.products", ""},
-		{"", "food", "food.coffee_cocoa", "legal_basis"},
-		{"999/2030", "food", "food.coffee_cocoa", "legal_basis"},
-		{"148/2023", "herbs", "herbs.products", "product_group"}, // a 2019 group under 2023
-		{"148/2023", "food", "beverages.spirits", "product_set"},
+		{"148/2023", "food", "coffee_cocoa", ""},
+		{"1048/2019", "herbs", "herb_products", ""},
+		{"", "food", "coffee_cocoa", "legal_basis"},
+		{"999/2030", "food", "coffee_cocoa", "legal_basis"},
+		{"148/2023", "herbs", "herb_products", "product_group"}, // a 2019 group under 2023
+		{"148/2023", "food", "spirits", "product_set"},
 		{"148/2023", "food", "", "product_set"},
 	}
 	for _, c := range cases {
