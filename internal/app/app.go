@@ -27,6 +27,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
+	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/store"
 )
 
@@ -39,6 +40,8 @@ type App struct {
 	Log      *slog.Logger
 	Store    *store.Store
 	Accounts *accounts.Service
+	// Producers is the producers/certificates use case.
+	Producers *producers.Service
 	Runner   *jobs.Runner
 	Router   *gin.Engine
 	Registry *prometheus.Registry
@@ -132,9 +135,11 @@ func (a *App) wire() error {
 	})
 	st.OnEnqueue(a.Runner.Wake)
 	a.registerHousekeeping()
+	a.wireProducers()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
-		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
+		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts, Producers: a.Producers,
+		CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Idempotency: &httpapi.Idempotency{Tx: st, Keys: st.IdempotencyKeys(), TTL: 48 * time.Hour, Now: a.Now},
 		Readiness: []httpapi.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
