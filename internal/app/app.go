@@ -42,11 +42,11 @@ type App struct {
 	Accounts *accounts.Service
 	// Producers is the producers/certificates use case.
 	Producers *producers.Service
-	Runner   *jobs.Runner
-	Router   *gin.Engine
-	Registry *prometheus.Registry
-	Blobs    ocop.Blobs
-	Now      ocop.Clock
+	Runner    *jobs.Runner
+	Router    *gin.Engine
+	Registry  *prometheus.Registry
+	Blobs     ocop.Blobs
+	Now       ocop.Clock
 }
 
 // Options adjust wiring for tests and tools.
@@ -140,7 +140,7 @@ func (a *App) wire() error {
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts, Producers: a.Producers,
 		CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
-		Idempotency: &httpapi.Idempotency{Tx: st, Keys: st.IdempotencyKeys(), TTL: 48 * time.Hour, Now: a.Now},
+		Idempotency:                 &httpapi.Idempotency{Tx: st, Keys: st.IdempotencyKeys(), TTL: 48 * time.Hour, Now: a.Now},
 		Readiness: []httpapi.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "media", Check: a.Blobs.Ping},
