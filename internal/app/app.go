@@ -40,13 +40,14 @@ type App struct {
 	Log      *slog.Logger
 	Store    *store.Store
 	Accounts *accounts.Service
+	Runner   *jobs.Runner
+	Router   *gin.Engine
+	Registry *prometheus.Registry
+	Blobs    ocop.Blobs
+	Now      ocop.Clock
+
 	// Producers is the producers/certificates use case.
 	Producers *producers.Service
-	Runner    *jobs.Runner
-	Router    *gin.Engine
-	Registry  *prometheus.Registry
-	Blobs     ocop.Blobs
-	Now       ocop.Clock
 }
 
 // Options adjust wiring for tests and tools.
