@@ -139,14 +139,14 @@ func (a *App) wire() error {
 	a.wireProducers()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
-		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts, Producers: a.Producers,
-		CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
-		Idempotency:                 &httpapi.Idempotency{Tx: st, Keys: st.IdempotencyKeys(), TTL: 48 * time.Hour, Now: a.Now},
+		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
+		Idempotency: &httpapi.Idempotency{Tx: st, Keys: st.IdempotencyKeys(), TTL: 48 * time.Hour, Now: a.Now},
 		Readiness: []httpapi.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "media", Check: a.Blobs.Ping},
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
+		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 	})
 	return err
 }
