@@ -77,6 +77,10 @@ type Service struct {
 
 func (s *Service) today() ocop.Date { return ocop.DateOf(s.Now()) }
 
+// Today is the current calendar day in Vietnam by the service's clock
+// (days to expiry are counted from it).
+func (s *Service) Today() ocop.Date { return s.today() }
+
 func caller(ctx context.Context) (ocop.Principal, bool) {
 	p, ok := ocop.PrincipalFrom(ctx)
 	return p, ok && p.UserID != ""

@@ -99,7 +99,7 @@ func (r *Certificates) Create(ctx context.Context, c *ocop.Certificate, productK
 		row.DocumentKey, row.DocumentType, row.DocumentSize = &c.DocumentKey, &c.DocumentType, &c.DocumentSize
 	}
 	if err := translate(r.s.conn(ctx).Create(&row).Error); err != nil {
-		if isConstraint(err, "certificates_decision_product_key", "") {
+		if isUniqueViolation(err, "certificates_decision_product_key", "", "") {
 			return errDuplicateCertificate(err)
 		}
 		return err
@@ -123,7 +123,7 @@ func (r *Certificates) Update(ctx context.Context, c *ocop.Certificate, productK
 	}
 	res := r.s.conn(ctx).Model(&certificateRow{}).Where("id = ?", c.ID).Updates(cols)
 	if err := translate(res.Error); err != nil {
-		if isConstraint(err, "certificates_decision_product_key", "") {
+		if isUniqueViolation(err, "certificates_decision_product_key", "", "") {
 			return errDuplicateCertificate(err)
 		}
 		return err
