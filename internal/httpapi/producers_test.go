@@ -574,3 +574,46 @@ func TestPlacesAndTaxonomy(t *testing.T) {
 }
 
 func urlq(s string) string { return url.QueryEscape(s) }
+
+func TestConcurrentReviewsActOnce(t *testing.T) {
+	ForEachDatabase(t, func(t *testing.T, db DB) {
+		s := NewServer(t, db)
+		owner := signUp(t, s, "owner@eatu.vn", "producer")
+		adm := admin(t, s)
+		id := createProducer(t, s, owner)
+		certID := s.Post(t, "/api/v1/producers/"+id+"/certifications", owner.Token, certBody(4, daysAgo(s, 3))).Expect(t, http.StatusCreated).Map(t)["id"].(string)
+
+		start := make(chan struct{})
+		statuses := make(chan int, 6)
+		for range 6 {
+			go func() {
+				<-start
+				statuses <- s.Post(t, "/api/v1/admin/certifications/"+certID+"/verify", adm.Token, nil).Status
+			}()
+		}
+		close(start)
+		ok := 0
+		for range 6 {
+			switch st := <-statuses; st {
+			case http.StatusOK:
+				ok++
+			case http.StatusConflict, http.StatusServiceUnavailable:
+			default:
+				t.Fatalf("unexpected status %d", st)
+			}
+		}
+		trail, err := s.Store.AuditLog().ForObject(context.Background(), "certificate", certID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		verified := 0
+		for _, e := range trail {
+			if e.Action == "certificate.verified" {
+				verified++
+			}
+		}
+		if ok != 1 || verified != 1 || len(outboxKeys(t, s, producers.TopicCertificateChanged)) != 1 {
+			t.Fatalf("%d verifications succeeded, %d audited; want exactly one", ok, verified)
+		}
+	})
+}

@@ -147,6 +147,25 @@ func (r *Certificates) Get(ctx context.Context, id string) (*ocop.Certificate, e
 	return row.toDomain()
 }
 
+// GetForUpdate loads a certificate inside a transaction, locking its row on
+// PostgreSQL so that two admins reviewing it at once act one after the other
+// (SQLite transactions already hold the write lock).
+func (r *Certificates) GetForUpdate(ctx context.Context, id string) (*ocop.Certificate, error) {
+	q := r.s.conn(ctx).Where("id = ?", id)
+	if r.s.isPostgres() {
+		q = q.Clauses(lockingUpdate())
+	}
+	var row certificateRow
+	err := q.Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ocop.NotFound("certificate")
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	return row.toDomain()
+}
+
 // ByProducer lists a producer's certificates with the given statuses (all
 // when none), newest decision first.
 func (r *Certificates) ByProducer(ctx context.Context, producerID string, statuses ...ocop.CertificateStatus) ([]ocop.Certificate, error) {
