@@ -27,6 +27,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
+	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/store"
 )
 
@@ -45,6 +46,9 @@ type App struct {
 	Blobs    ocop.Blobs
 	Now      ocop.Clock
 	Pinger   *jobs.Pinger
+
+	// Producers is the producers/certificates use case.
+	Producers *producers.Service
 }
 
 // Options adjust wiring for tests and tools.
@@ -134,6 +138,7 @@ func (a *App) wire() error {
 	st.OnEnqueue(a.Runner.Wake)
 	a.registerHousekeeping()
 	a.registerPings()
+	a.wireProducers()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -143,6 +148,7 @@ func (a *App) wire() error {
 			{Name: "media", Check: a.Blobs.Ping},
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
+		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 	})
 	return err
 }

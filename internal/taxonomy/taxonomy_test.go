@@ -1,0 +1,86 @@
+package taxonomy
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ocopconnect/ocopconnect/internal/ocop"
+)
+
+func TestEmbeddedData(t *testing.T) {
+	cur := Current()
+	if cur.Code != "148/2023" {
+		t.Fatalf("current version %s", cur.Code)
+	}
+	want := []string{"food", "beverage", "herbal", "handicraft", "ornamental", "tourism"}
+	var got []string
+	for _, g := range cur.Groups {
+		got = append(got, g.Code)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("groups of 148/2023 = %v, want the six of the decision %v", got, want)
+	}
+	g, _ := cur.Group("food")
+	if s, ok := g.Set("coffee_cocoa"); !ok || s.NameVI != "Cà phê, ca cao" {
+		t.Fatalf("coffee set = %+v %v", s, ok)
+	}
+	if _, ok := LookupVersion("1048/2019"); !ok {
+		t.Fatal("the 2019 version must stay for old certificates")
+	}
+	if vs := Versions(); len(vs) != 2 || !vs[0].Current {
+		t.Fatalf("versions = %d, current first = %v", len(vs), vs[0].Current)
+	}
+	if CurrentGroup("1048/2019", "herbs") != "herbal" || CurrentGroup("148/2023", "food") != "food" || CurrentGroup("x", "food") != "" {
+		t.Fatal("CurrentGroup mapping")
+	}
+}
+
+func TestParseRejectsBadData(t *testing.T) {
+	for name, doc := range map[string]string{
+		"two current":      `{"versions":[{"code":"a","effective_from":"2020-01-01","current":true,"groups":[]},{"code":"b","effective_from":"2020-01-01","current":true,"groups":[]}]}`,
+		"repeated set":     `{"versions":[{"code":"a","effective_from":"2020-01-01","current":true,"groups":[{"code":"g","name_vi":"x","name_en":"x","sets":[{"code":"s","name_vi":"x","name_en":"x"}]},{"code":"h","name_vi":"x","name_en":"x","sets":[{"code":"s","name_vi":"x","name_en":"x"}]}]}]}`,
+		"bad date":         `{"versions":[{"code":"a","effective_from":"2020","current":true,"groups":[]}]}`,
+		"old maps nowhere": `{"versions":[{"code":"a","effective_from":"2020-01-01","current":true,"groups":[]},{"code":"b","effective_from":"2019-01-01","groups":[{"code":"g","name_vi":"x","name_en":"x","maps_to":"zz","sets":[{"code":"s","name_vi":"x","name_en":"x"}]}]}]}`,
+	} {
+		if _, err := parse([]byte(doc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		version, group, set string
+		field               string // "" = valid
+	}{
+		{"148/2023", "food", "coffee_cocoa", ""},
+		{"1048/2019", "herbs", "herb_products", ""},
+		{"", "food", "coffee_cocoa", "legal_basis"},
+		{"999/2030", "food", "coffee_cocoa", "legal_basis"},
+		{"148/2023", "herbs", "herb_products", "product_group"}, // a 2019 group under 2023
+		{"148/2023", "food", "spirits", "product_set"},
+		{"148/2023", "food", "", "product_set"},
+	}
+	for _, c := range cases {
+		var v ocop.Validation
+		Validate(&v, c.version, c.group, c.set)
+		if c.field == "" {
+			if err := v.Err(); err != nil {
+				t.Errorf("%+v: %v", c, err)
+			}
+			continue
+		}
+		if !v.Has(c.field) {
+			t.Errorf("%+v: no error on %s: %v", c, c.field, v.Err())
+		}
+	}
+	var v ocop.Validation
+	ValidateCurrent(&v, "group", "food", "product_set", "", false)
+	if v.Err() != nil {
+		t.Fatal(v.Err())
+	}
+	ValidateCurrent(&v, "group", "nope", "product_set", "", false)
+	if !v.Has("group") {
+		t.Fatal("unknown group accepted")
+	}
+}
