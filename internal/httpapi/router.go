@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/ocop"
 )
 
 // ReadinessCheck reports whether one dependency can serve traffic.
@@ -30,6 +31,11 @@ type Deps struct {
 	CORSOrigins    []string
 	TrustedProxies []string
 	Version        string
+
+	// Blobs serves GET /media; MediaSignedURLTTL is the lifetime of the
+	// presigned URLs it redirects to when the store can sign (S3).
+	Blobs             ocop.Blobs
+	MediaSignedURLTTL time.Duration
 }
 
 // API holds the handlers' dependencies.
@@ -90,6 +96,7 @@ func New(d Deps) (*gin.Engine, error) {
 	})
 
 	a.routesOps(r)
+	a.routesMedia(r)
 	v1 := r.Group("/api/v1")
 	a.routesAuth(v1)
 	return r, nil
