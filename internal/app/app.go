@@ -142,7 +142,7 @@ func (a *App) wire() error {
 			{Name: "media", Check: a.Blobs.Ping},
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
-		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL,
+		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
 	})
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 )
 
@@ -36,6 +37,8 @@ type Deps struct {
 	// presigned URLs it redirects to when the store can sign (S3).
 	Blobs             ocop.Blobs
 	MediaSignedURLTTL time.Duration
+	// Media processes image uploads (receiveImage).
+	Media *media.Processor
 }
 
 // API holds the handlers' dependencies.
