@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ocopconnect/ocopconnect/internal/config"
+	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	. "github.com/ocopconnect/ocopconnect/internal/testsupport"
@@ -69,22 +70,54 @@ func daysAgo(s *Server, n int) string {
 	return ocop.DateOf(s.Clock().Now()).AddDate(0, 0, -n).Format(time.DateOnly)
 }
 
+// outboxKeys lists the Key of each outbox message of topic.
 func outboxKeys(t *testing.T, s *Server, topic string) []string {
 	t.Helper()
 	var keys []string
-	rows, err := s.Store.SQLDB().Query(`SELECT key FROM outbox WHERE topic = `+placeholder(s)+` ORDER BY id`, topic)
+	for _, row := range outboxRows(t, s, topic) {
+		keys = append(keys, row.key)
+	}
+	return keys
+}
+
+// mediaDeleteKeys lists the blob keys queued for deletion.
+func mediaDeleteKeys(t *testing.T, s *Server) []string {
+	t.Helper()
+	var keys []string
+	for _, row := range outboxRows(t, s, media.TopicDelete) {
+		var p media.DeletePayload
+		if err := json.Unmarshal(row.payload, &p); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, p.Keys...)
+	}
+	return keys
+}
+
+type outboxRow struct {
+	key     string
+	payload []byte
+}
+
+func outboxRows(t *testing.T, s *Server, topic string) []outboxRow {
+	t.Helper()
+	rows, err := s.Store.SQLDB().Query(`SELECT key, payload FROM outbox WHERE topic = `+placeholder(s)+` ORDER BY id`, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	var out []outboxRow
 	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
+		var r outboxRow
+		if err := rows.Scan(&r.key, &r.payload); err != nil {
 			t.Fatal(err)
 		}
-		keys = append(keys, k)
+		out = append(out, r)
 	}
-	return keys
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func placeholder(s *Server) string {
@@ -345,7 +378,7 @@ func TestCertificateBadInput(t *testing.T) {
 	})
 }
 
-func upload(t *testing.T, s *Server, token, certID, name string, content []byte) *Response {
+func uploadDocument(t *testing.T, s *Server, token, certID, name string, content []byte) *Response {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
@@ -370,21 +403,21 @@ func TestCertificateDocument(t *testing.T) {
 
 		// A Windows executable named like a PDF is refused by its content.
 		exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), bytes.Repeat([]byte{0}, 200)...)
-		p := upload(t, s, owner.Token, certID, "chung-nhan.pdf", exe).Expect(t, http.StatusUnsupportedMediaType).Problem(t)
+		p := uploadDocument(t, s, owner.Token, certID, "chung-nhan.pdf", exe).Expect(t, http.StatusUnsupportedMediaType).Problem(t)
 		if p.Code != "unsupported_media_type" || !p.HasField("file") {
 			t.Fatalf("exe upload: %+v", p)
 		}
 		// Too large while streaming.
 		big := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("x"), 5000)...)
-		p = upload(t, s, owner.Token, certID, "big.pdf", big).Expect(t, http.StatusRequestEntityTooLarge).Problem(t)
+		p = uploadDocument(t, s, owner.Token, certID, "big.pdf", big).Expect(t, http.StatusRequestEntityTooLarge).Problem(t)
 		if !p.HasField("file") {
 			t.Fatalf("oversize upload: %+v", p)
 		}
 		// Another producer's certificate: 404.
 		pdf := []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
-		upload(t, s, stranger.Token, certID, "x.pdf", pdf).Expect(t, http.StatusNotFound)
+		uploadDocument(t, s, stranger.Token, certID, "x.pdf", pdf).Expect(t, http.StatusNotFound)
 
-		c := upload(t, s, owner.Token, certID, "scan.pdf", pdf).Expect(t, http.StatusOK).Map(t)
+		c := uploadDocument(t, s, owner.Token, certID, "scan.pdf", pdf).Expect(t, http.StatusOK).Map(t)
 		doc := c["document"].(map[string]any)
 		if doc["content_type"] != "application/pdf" || doc["size"] != float64(len(pdf)) {
 			t.Fatalf("document: %v", doc)
@@ -398,8 +431,8 @@ func TestCertificateDocument(t *testing.T) {
 
 		// Replacing it: the old object is deleted by a worker.
 		png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{1}, 100)...)
-		upload(t, s, owner.Token, certID, "scan.png", png).Expect(t, http.StatusOK)
-		oldKeys := outboxKeys(t, s, producers.TopicMediaDelete)
+		uploadDocument(t, s, owner.Token, certID, "scan.png", png).Expect(t, http.StatusOK)
+		oldKeys := mediaDeleteKeys(t, s)
 		if len(oldKeys) != 1 {
 			t.Fatalf("media.delete messages: %v", oldKeys)
 		}
@@ -417,7 +450,7 @@ func TestCertificateDocument(t *testing.T) {
 
 		// Once verified, the document is fixed.
 		s.Post(t, "/api/v1/admin/certifications/"+certID+"/verify", adm.Token, nil).Expect(t, http.StatusOK)
-		upload(t, s, owner.Token, certID, "scan.pdf", pdf).Expect(t, http.StatusConflict)
+		uploadDocument(t, s, owner.Token, certID, "scan.pdf", pdf).Expect(t, http.StatusConflict)
 	})
 }
 

@@ -23,9 +23,6 @@ import (
 const (
 	TopicProducerChanged    = "producer.changed"
 	TopicCertificateChanged = "certificate.changed"
-	// TopicMediaDelete asks a worker to delete the blob whose key is Key
-	// (a replaced document, or an upload whose row write failed).
-	TopicMediaDelete = "media.delete"
 )
 
 // ProducerRepo is what the use case needs from the producer store.
