@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/events"
 )
 
 // ReadinessCheck reports whether one dependency can serve traffic.
@@ -30,6 +31,7 @@ type Deps struct {
 	CORSOrigins    []string
 	TrustedProxies []string
 	Version        string
+	Events         *events.Service
 }
 
 // API holds the handlers' dependencies.
@@ -92,5 +94,6 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesOps(r)
 	v1 := r.Group("/api/v1")
 	a.routesAuth(v1)
+	a.routesEvents(v1)
 	return r, nil
 }

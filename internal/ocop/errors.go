@@ -30,6 +30,15 @@ const (
 	CodeRateLimited        Code = "rate_limited"
 	CodeUnavailable        Code = "service_unavailable"
 	CodeInternal           Code = "internal_error"
+
+	// Trade fairs.
+	CodeBoothTaken        Code = "booth_taken"
+	CodeBookingLimit      Code = "booking_limit_reached"
+	CodeSubsidyExhausted  Code = "subsidy_quota_reached"
+	CodeBookingClosed     Code = "booking_window_closed"
+	CodeNotEligible       Code = "not_eligible"
+	CodeZoneFull          Code = "zone_full"
+	CodeInvalidTransition Code = "invalid_state"
 )
 
 // FieldError names one invalid input field and why, in words a user can act on.
