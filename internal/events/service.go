@@ -309,7 +309,7 @@ func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*ocop.Event, 
 	}
 	now := s.Now()
 	e := &ocop.Event{ID: newID(), OrganiserID: p.UserID, Status: ocop.EventDraft, TimeZone: ocop.DefaultEventTimeZone,
-		Eligibility: ocop.Eligibility{MinStars: 3, ProductGroups: []string{}, ProducerProvinces: []string{}},
+		Eligibility:          ocop.Eligibility{MinStars: 3, ProductGroups: []string{}, ProducerProvinces: []string{}},
 		MaxBoothsPerProducer: 1, CreatedAt: now, UpdatedAt: now}
 	var v ocop.Validation
 	in.apply(e, &v)
