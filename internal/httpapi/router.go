@@ -12,6 +12,7 @@ import (
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/events"
+	"github.com/ocopconnect/ocopconnect/internal/producers"
 )
 
 // ReadinessCheck reports whether one dependency can serve traffic.
@@ -31,7 +32,13 @@ type Deps struct {
 	CORSOrigins    []string
 	TrustedProxies []string
 	Version        string
-	Events         *events.Service
+
+	// Producers serves producers, certificates, places and the taxonomy.
+	Producers                   *producers.Service
+	CertificateDocumentMaxBytes int64
+
+	// Events serves trade fairs, booths and bookings.
+	Events *events.Service
 }
 
 // API holds the handlers' dependencies.

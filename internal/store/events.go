@@ -24,14 +24,6 @@ func decodeWords(s string) []string {
 	return f
 }
 
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 type eventRow struct {
 	ID                   string `gorm:"primaryKey"`
 	OrganiserID          string
@@ -142,7 +134,7 @@ func (r *Events) SetStatus(ctx context.Context, id string, from []ocop.EventStat
 	case ocop.EventCancelled:
 		cols["cancelled_at"] = at.UTC()
 	}
-	res := r.s.conn(ctx).Model(&eventRow{}).Where("id = ? AND status IN ?", id, statusStrings(from)).Updates(cols)
+	res := r.s.conn(ctx).Model(&eventRow{}).Where("id = ? AND status IN ?", id, eventWords(from)).Updates(cols)
 	if res.Error != nil {
 		return false, translate(res.Error)
 	}
@@ -160,7 +152,7 @@ func (r *Events) CompleteEnded(ctx context.Context, now time.Time) (int64, error
 func (r *Events) List(ctx context.Context, f ocop.EventFilter) ([]*ocop.Event, error) {
 	q := r.s.conn(ctx).Model(&eventRow{})
 	if len(f.Statuses) > 0 {
-		q = q.Where("status IN ?", statusStrings(f.Statuses))
+		q = q.Where("status IN ?", eventWords(f.Statuses))
 	}
 	if f.OrganiserID != "" {
 		q = q.Where("organiser_id = ?", f.OrganiserID)
@@ -195,7 +187,7 @@ func likeEscape(s string) string {
 	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
-func statusStrings[S ~string](in []S) []string {
+func eventWords[S ~string](in []S) []string {
 	out := make([]string, len(in))
 	for i, s := range in {
 		out[i] = string(s)
@@ -298,7 +290,7 @@ type boothStateRow struct {
 func (r *Booths) States(ctx context.Context, eventID, zone string) ([]ocop.BoothState, error) {
 	q := r.s.conn(ctx).Table("booths b").
 		Select("b.*, k.id AS booking_id, k.status AS booking_status, k.producer_id AS producer_id").
-		Joins("LEFT JOIN bookings k ON k.booth_id = b.id AND k.status IN ?", statusStrings(holdingStatuses)).
+		Joins("LEFT JOIN bookings k ON k.booth_id = b.id AND k.status IN ?", eventWords(holdingStatuses)).
 		Where("b.event_id = ?", eventID)
 	if zone != "" {
 		q = q.Where("b.zone = ?", zone)
@@ -481,7 +473,7 @@ func (r *Bookings) Transition(ctx context.Context, id string, t ocop.BookingTran
 	if t.Reason != "" {
 		cols["reason"] = t.Reason
 	}
-	res := r.s.conn(ctx).Model(&bookingRow{}).Where("id = ? AND status IN ?", id, statusStrings(t.From)).Updates(cols)
+	res := r.s.conn(ctx).Model(&bookingRow{}).Where("id = ? AND status IN ?", id, eventWords(t.From)).Updates(cols)
 	if res.Error != nil {
 		return false, translate(res.Error)
 	}
@@ -501,7 +493,7 @@ func (r *Bookings) List(ctx context.Context, f ocop.BookingFilter) ([]*ocop.Book
 		q = q.Where("k.producer_id IN ?", f.ProducerIDs)
 	}
 	if len(f.Statuses) > 0 {
-		q = q.Where("k.status IN ?", statusStrings(f.Statuses))
+		q = q.Where("k.status IN ?", eventWords(f.Statuses))
 	}
 	if f.AfterCreatedAt != nil {
 		q = q.Where("(k.created_at > ? OR (k.created_at = ? AND k.id > ?))", f.AfterCreatedAt.UTC(), f.AfterCreatedAt.UTC(), f.AfterID)
@@ -561,7 +553,7 @@ func (r *Bookings) ClaimExpiryWarnings(ctx context.Context, before, now time.Tim
 // HoldingEvent returns the IDs of bookings holding booths at an event.
 func (r *Bookings) HoldingEvent(ctx context.Context, eventID string) ([]string, error) {
 	var ids []string
-	err := r.s.conn(ctx).Model(&bookingRow{}).Where("event_id = ? AND status IN ?", eventID, statusStrings(holdingStatuses)).
+	err := r.s.conn(ctx).Model(&bookingRow{}).Where("event_id = ? AND status IN ?", eventID, eventWords(holdingStatuses)).
 		Order("created_at, id").Pluck("id", &ids).Error
 	return ids, translate(err)
 }
@@ -659,7 +651,7 @@ func (r *Waitlist) SetStatus(ctx context.Context, id string, from []ocop.Waitlis
 	if bookingID != "" {
 		cols["booking_id"] = bookingID
 	}
-	res := r.s.conn(ctx).Model(&waitlistRow{}).Where("id = ? AND status IN ?", id, statusStrings(from)).Updates(cols)
+	res := r.s.conn(ctx).Model(&waitlistRow{}).Where("id = ? AND status IN ?", id, eventWords(from)).Updates(cols)
 	if res.Error != nil {
 		return false, translate(res.Error)
 	}
