@@ -24,6 +24,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/blob"
 	"github.com/ocopconnect/ocopconnect/internal/config"
+	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
@@ -48,6 +49,9 @@ type App struct {
 
 	// Producers is the producers/certificates use case.
 	Producers *producers.Service
+
+	// Events is the trade-fair use case.
+	Events *events.Service
 }
 
 // Options adjust wiring for tests and tools.
@@ -137,6 +141,7 @@ func (a *App) wire() error {
 	st.OnEnqueue(a.Runner.Wake)
 	a.registerHousekeeping()
 	a.wireProducers()
+	a.wireEvents()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -147,6 +152,7 @@ func (a *App) wire() error {
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
+		Events: a.Events,
 	})
 	return err
 }

@@ -60,6 +60,11 @@ type Config struct {
 	PublicBaseURL  string   `env:"OCOP_PUBLIC_BASE_URL" doc:"External base URL of the API (https://api.example.vn), used in links. Empty: derived from each request."`
 
 	CertificateDocumentMaxBytes int64 `env:"OCOP_CERTIFICATE_DOCUMENT_MAX_BYTES" envDefault:"10485760" doc:"Largest scanned OCOP certificate document accepted (PDF, JPEG or PNG; bytes); larger uploads get 413."`
+
+	BookingHoldTTL      time.Duration `env:"OCOP_BOOKING_HOLD_TTL" envDefault:"72h" doc:"How long a producer's booth booking is held (pending) before it lapses unless the organiser confirms it."`
+	BookingHoldWarning  time.Duration `env:"OCOP_BOOKING_HOLD_WARNING" envDefault:"12h" doc:"How long before a pending hold lapses the producer and organiser are reminded (0 = no reminder)."`
+	WaitlistOfferTTL    time.Duration `env:"OCOP_WAITLIST_OFFER_TTL" envDefault:"24h" doc:"How long a waitlisted producer has to accept a freed booth before it is offered to the next one."`
+	EventsSweepInterval time.Duration `env:"OCOP_EVENTS_SWEEP_INTERVAL" envDefault:"1m" doc:"How often lapsed holds and waitlist offers are expired (freeing their booths) and ended fairs marked completed."`
 }
 
 // Load reads the configuration from the process environment.
@@ -217,6 +222,18 @@ func (c *Config) Validate() error {
 	}
 	if c.CertificateDocumentMaxBytes < 1024 {
 		bad("CertificateDocumentMaxBytes", "must be at least 1024")
+	}
+	if c.BookingHoldTTL < time.Minute {
+		bad("BookingHoldTTL", "must be at least 1m")
+	}
+	if c.BookingHoldWarning < 0 || c.BookingHoldWarning >= c.BookingHoldTTL {
+		bad("BookingHoldWarning", "must be between 0 and OCOP_BOOKING_HOLD_TTL")
+	}
+	if c.WaitlistOfferTTL < time.Minute {
+		bad("WaitlistOfferTTL", "must be at least 1m")
+	}
+	if c.EventsSweepInterval < time.Second {
+		bad("EventsSweepInterval", "must be at least 1s")
 	}
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))
