@@ -62,7 +62,7 @@ func translate(err error) error {
 var errNoRows = errors.New("no rows")
 
 var (
-	sqliteColumnsRe = regexp.MustCompile(`constraint failed: ([\w.]+(?:, [\w.]+)*)`)
+	sqliteColumnsRe = regexp.MustCompile(`constraint failed: ([\w.]+(?:, [\w.]+)*)$`)
 	sqliteIndexRe   = regexp.MustCompile(`constraint failed: (?:index '([^']+)'|(\w+)$)`)
 	pgKeyRe         = regexp.MustCompile(`Key \(([^)]+)\)`)
 )

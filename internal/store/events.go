@@ -279,7 +279,8 @@ func (r *Booths) Update(ctx context.Context, b *ocop.Booth) error {
 }
 
 type boothStateRow struct {
-	boothRow
+	// Named and exported: GORM skips unexported embedded structs.
+	Row           boothRow `gorm:"embedded"`
 	BookingID     *string
 	BookingStatus *string
 	ProducerID    *string
@@ -301,7 +302,7 @@ func (r *Booths) States(ctx context.Context, eventID, zone string) ([]ocop.Booth
 	}
 	out := make([]ocop.BoothState, len(rows))
 	for i := range rows {
-		st := ocop.BoothState{Booth: rows[i].boothRow.toDomain()}
+		st := ocop.BoothState{Booth: rows[i].Row.toDomain()}
 		if rows[i].BookingID != nil {
 			st.BookingID = *rows[i].BookingID
 			st.Status = ocop.BookingStatus(*rows[i].BookingStatus)
@@ -346,7 +347,7 @@ func (bookingRow) TableName() string { return "bookings" }
 
 // bookingView is a booking joined with its booth's code and zone.
 type bookingView struct {
-	bookingRow
+	Row       bookingRow `gorm:"embedded"`
 	BoothCode string
 	Zone      string
 }
@@ -373,9 +374,10 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-func (r *bookingView) toDomain() *ocop.Booking {
+func (v *bookingView) toDomain() *ocop.Booking {
+	r := &v.Row
 	return &ocop.Booking{
-		ID: r.ID, EventID: r.EventID, BoothID: r.BoothID, BoothCode: r.BoothCode, Zone: r.Zone, ProducerID: r.ProducerID,
+		ID: r.ID, EventID: r.EventID, BoothID: r.BoothID, BoothCode: v.BoothCode, Zone: v.Zone, ProducerID: r.ProducerID,
 		UserID: r.UserID, Status: ocop.BookingStatus(r.Status), PriceVND: r.PriceVND, Subsidised: r.Subsidised,
 		ProducerSlot: deref(r.ProducerSlot), SubsidySlot: deref(r.SubsidySlot),
 		Qualification: ocop.Qualification{CertificateID: r.QualifyingCertificateID, Stars: r.QualifyingStars,
@@ -407,7 +409,23 @@ func (r *Bookings) Create(ctx context.Context, b *ocop.Booking, eventCap, subsid
 		HoldExpiresAt: utcPtr(b.HoldExpiresAt), CreatedAt: b.CreatedAt.UTC(), UpdatedAt: b.UpdatedAt.UTC(),
 		ConfirmedAt: utcPtr(b.ConfirmedAt), EndedAt: utcPtr(b.EndedAt),
 	}
-	return translate(r.s.conn(ctx).Create(&row).Error)
+	return nameBookingConstraint(translate(r.s.conn(ctx).Create(&row).Error))
+}
+
+// bookingIndexes maps the columns SQLite reports for a unique-index
+// violation to the index name PostgreSQL reports, so callers can match on
+// the name on both dialects.
+var bookingIndexes = map[string]string{
+	"bookings(booth_id)":                           "bookings_one_active_per_booth",
+	"bookings(event_id,producer_id,producer_slot)": "bookings_producer_slot",
+	"bookings(event_id,subsidy_slot)":              "bookings_subsidy_slot",
+}
+
+func nameBookingConstraint(err error) error {
+	if cv, ok := ocop.AsConstraint(err); ok && cv.Kind == "unique" && cv.Name == "" {
+		cv.Name = bookingIndexes[cv.Table+"("+strings.Join(cv.Columns, ",")+")"]
+	}
+	return err
 }
 
 func (r *Bookings) view(ctx context.Context) *gorm.DB {
@@ -475,7 +493,7 @@ func (r *Bookings) Transition(ctx context.Context, id string, t ocop.BookingTran
 	}
 	res := r.s.conn(ctx).Model(&bookingRow{}).Where("id = ? AND status IN ?", id, eventWords(t.From)).Updates(cols)
 	if res.Error != nil {
-		return false, translate(res.Error)
+		return false, nameBookingConstraint(translate(res.Error))
 	}
 	return res.RowsAffected == 1, nil
 }
@@ -538,7 +556,7 @@ func (r *Bookings) ClaimExpiryWarnings(ctx context.Context, before, now time.Tim
 	}
 	var out []*ocop.Booking
 	for i := range rows {
-		res := r.s.conn(ctx).Model(&bookingRow{}).Where("id = ? AND expiry_warned_at IS NULL", rows[i].ID).
+		res := r.s.conn(ctx).Model(&bookingRow{}).Where("id = ? AND expiry_warned_at IS NULL", rows[i].Row.ID).
 			Update("expiry_warned_at", now.UTC())
 		if res.Error != nil {
 			return nil, translate(res.Error)
