@@ -224,10 +224,10 @@ func (w *fairWorld) fair(t *testing.T, o fairOpts) (string, []string) {
 	body := map[string]any{
 		"name": "Hội chợ OCOP Đắk Lắk", "venue": "Quảng trường 10/3", "address": "Lê Duẩn, Buôn Ma Thuột",
 		"province_code": "66", "starts_at": now.Add(30 * 24 * time.Hour).Format(time.RFC3339),
-		"ends_at":          now.Add(33 * 24 * time.Hour).Format(time.RFC3339),
-		"booking_opens_at": now.Add(o.opensIn).Add(-time.Minute).Format(time.RFC3339),
-		"booking_closes_at": now.Add(20 * 24 * time.Hour).Format(time.RFC3339),
-		"eligibility":       map[string]any{"min_stars": o.minStars, "product_groups": o.groups, "producer_provinces": o.provinces},
+		"ends_at":                 now.Add(33 * 24 * time.Hour).Format(time.RFC3339),
+		"booking_opens_at":        now.Add(o.opensIn).Add(-time.Minute).Format(time.RFC3339),
+		"booking_closes_at":       now.Add(20 * 24 * time.Hour).Format(time.RFC3339),
+		"eligibility":             map[string]any{"min_stars": o.minStars, "product_groups": o.groups, "producer_provinces": o.provinces},
 		"max_booths_per_producer": o.cap, "subsidised_quota": o.quota, "subsidised_price_vnd": 1_000_000,
 	}
 	var ev struct{ ID string }

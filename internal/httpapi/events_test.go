@@ -23,7 +23,7 @@ func TestEventLifecycle(t *testing.T) {
 			"name": "Hội chợ Cà phê Buôn Ma Thuột", "venue": "Bảo tàng Thế giới Cà phê", "address": "Lê Thánh Tông, Buôn Ma Thuột",
 			"province_code": "66", "starts_at": "2030-03-10T08:00", "ends_at": "2030-03-14T21:00",
 			"booking_opens_at": "2030-01-01T00:00", "booking_closes_at": "2030-03-01T17:00",
-			"eligibility": map[string]any{"min_stars": 4, "product_groups": []string{"beverage", "food"}},
+			"eligibility":             map[string]any{"min_stars": 4, "product_groups": []string{"beverage", "food"}},
 			"max_booths_per_producer": 2, "subsidised_quota": 3, "subsidised_price_vnd": 0,
 		}
 
