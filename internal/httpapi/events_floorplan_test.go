@@ -155,4 +155,3 @@ func colourCounts(img image.Image, named map[string]color.RGBA) map[string]int {
 	}
 	return out
 }
-
