@@ -101,6 +101,8 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesOps(r)
 	v1 := r.Group("/api/v1")
 	a.routesAuth(v1)
+	a.routesPlaces(v1)
+	a.routesProducers(v1)
 	a.routesEvents(v1)
 	return r, nil
 }

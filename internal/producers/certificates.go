@@ -201,7 +201,7 @@ func (s *Service) reviewCertificate(ctx context.Context, id string, to ocop.Cert
 	}
 	var out *ocop.Certificate
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.Certificates.Get(ctx, id)
+		c, err := s.Certificates.GetForUpdate(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -324,7 +324,7 @@ func (s *Service) AttachDocument(ctx context.Context, certID string, content io.
 	}
 	var out *ocop.Certificate
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.Certificates.Get(ctx, certID)
+		c, err := s.Certificates.GetForUpdate(ctx, certID)
 		if err != nil {
 			return err
 		}
