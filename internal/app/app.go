@@ -22,6 +22,7 @@ import (
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/config"
+	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/media"
@@ -49,6 +50,9 @@ type App struct {
 	// Producers is the producers/certificates use case.
 	Producers *producers.Service
 	Media     *media.Processor
+
+	// Events is the trade-fair use case.
+	Events *events.Service
 }
 
 // Options adjust wiring for tests and tools.
@@ -140,6 +144,7 @@ func (a *App) wire() error {
 	a.registerPings()
 	a.wireProducers()
 	a.registerMedia()
+	a.wireEvents()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -151,6 +156,7 @@ func (a *App) wire() error {
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
+		Events: a.Events,
 	})
 	return err
 }

@@ -70,6 +70,11 @@ type Config struct {
 	MediaMaxUploadBytes         int64         `env:"OCOP_MEDIA_MAX_UPLOAD_BYTES" envDefault:"10485760" doc:"Largest image upload accepted (bytes); the upload is cut off with 413 as soon as it passes this, while streaming."`
 	MediaMaxPixels              int64         `env:"OCOP_MEDIA_MAX_PIXELS" envDefault:"50000000" doc:"Largest image accepted, in pixels (width x height), checked from the header before decoding: guards against decompression bombs. Decoding needs about 4 bytes per pixel."`
 	MediaSignedURLTTL           time.Duration `env:"OCOP_MEDIA_SIGNED_URL_TTL" envDefault:"15m" doc:"Lifetime of the presigned S3 URLs that GET /media/{key} redirects to (S3 backend only)."`
+
+	BookingHoldTTL      time.Duration `env:"OCOP_BOOKING_HOLD_TTL" envDefault:"72h" doc:"How long a producer's booth booking is held (pending) before it lapses unless the organiser confirms it."`
+	BookingHoldWarning  time.Duration `env:"OCOP_BOOKING_HOLD_WARNING" envDefault:"12h" doc:"How long before a pending hold lapses the producer and organiser are reminded (0 = no reminder)."`
+	WaitlistOfferTTL    time.Duration `env:"OCOP_WAITLIST_OFFER_TTL" envDefault:"24h" doc:"How long a waitlisted producer has to accept a freed booth before it is offered to the next one."`
+	EventsSweepInterval time.Duration `env:"OCOP_EVENTS_SWEEP_INTERVAL" envDefault:"1m" doc:"How often lapsed holds and waitlist offers are expired (freeing their booths) and ended fairs marked completed."`
 }
 
 // Load reads the configuration from the process environment.
@@ -229,6 +234,18 @@ func (c *Config) Validate() error {
 		bad("CertificateDocumentMaxBytes", "must be at least 1024")
 	}
 	c.validateMedia(bad)
+	if c.BookingHoldTTL < time.Minute {
+		bad("BookingHoldTTL", "must be at least 1m")
+	}
+	if c.BookingHoldWarning < 0 || c.BookingHoldWarning >= c.BookingHoldTTL {
+		bad("BookingHoldWarning", "must be between 0 and OCOP_BOOKING_HOLD_TTL")
+	}
+	if c.WaitlistOfferTTL < time.Minute {
+		bad("WaitlistOfferTTL", "must be at least 1m")
+	}
+	if c.EventsSweepInterval < time.Second {
+		bad("EventsSweepInterval", "must be at least 1s")
+	}
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))
 	}
