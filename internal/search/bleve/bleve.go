@@ -216,23 +216,6 @@ func unavailable(err error) error {
 
 var errClosed = errors.New("search index closed")
 
-// newest keeps, per ID, the document with the highest version.
-func newest(docs []ocop.SearchDocument) []ocop.SearchDocument {
-	at := map[string]int{}
-	out := make([]ocop.SearchDocument, 0, len(docs))
-	for _, d := range docs {
-		if i, ok := at[d.ID]; ok {
-			if d.Version >= out[i].Version {
-				out[i] = d
-			}
-			continue
-		}
-		at[d.ID] = len(out)
-		out = append(out, d)
-	}
-	return out
-}
-
 // versions reads the indexed versions of ids.
 func versions(ctx context.Context, idx bleve.Index, ids []string) (map[string]int64, error) {
 	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
@@ -254,7 +237,7 @@ func versions(ctx context.Context, idx bleve.Index, ids []string) (map[string]in
 // put indexes docs, skipping those older than the indexed version when
 // check is set.
 func put(ctx context.Context, idx bleve.Index, docs []ocop.SearchDocument, check bool) error {
-	docs = newest(docs)
+	docs = rebuild.Newest(docs)
 	if len(docs) == 0 {
 		return nil
 	}
@@ -285,18 +268,9 @@ func put(ctx context.Context, idx bleve.Index, docs []ocop.SearchDocument, check
 	return idx.Batch(b)
 }
 
-func validIDs(docs []ocop.SearchDocument) error {
-	for _, d := range docs {
-		if d.ID == "" {
-			return ocop.FieldInvalid("id", "search documents need an id")
-		}
-	}
-	return nil
-}
-
 // Upsert adds or replaces documents, ignoring older versions.
 func (x *Index) Upsert(ctx context.Context, docs ...ocop.SearchDocument) error {
-	if err := validIDs(docs); err != nil {
+	if err := rebuild.ValidIDs(docs); err != nil {
 		return err
 	}
 	x.writeMu.Lock()
@@ -387,7 +361,7 @@ func (x *Index) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 		return unavailable(errClosed)
 	}
 	err = fill(ctx, func(docs ...ocop.SearchDocument) error {
-		if err := validIDs(docs); err != nil {
+		if err := rebuild.ValidIDs(docs); err != nil {
 			return err
 		}
 		x.writeMu.Lock()

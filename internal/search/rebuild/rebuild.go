@@ -1,4 +1,7 @@
-// Package rebuild keeps a rebuild from undoing live changes. While a fresh
+// Package rebuild holds what both backends need to write safely: keeping a
+// rebuild from undoing live changes, and the newest-version-wins rule.
+//
+// A rebuild must not undo live changes. While a fresh
 // index is filled from the database, the relay keeps writing to the old and
 // new index alike; a document the fill read before a live delete (or before
 // a newer live upsert) must then not be put back. The Guard remembers what
@@ -62,4 +65,32 @@ func (g *Guard) Filter(docs []ocop.SearchDocument) []ocop.SearchDocument {
 		out = append(out, d)
 	}
 	return out
+}
+
+// Newest keeps, per ID, the document with the highest version (a batch may
+// carry several events of one listing).
+func Newest(docs []ocop.SearchDocument) []ocop.SearchDocument {
+	at := map[string]int{}
+	out := make([]ocop.SearchDocument, 0, len(docs))
+	for _, d := range docs {
+		if i, ok := at[d.ID]; ok {
+			if d.Version >= out[i].Version {
+				out[i] = d
+			}
+			continue
+		}
+		at[d.ID] = len(out)
+		out = append(out, d)
+	}
+	return out
+}
+
+// ValidIDs refuses documents without an ID before they reach an engine.
+func ValidIDs(docs []ocop.SearchDocument) error {
+	for _, d := range docs {
+		if d.ID == "" {
+			return ocop.FieldInvalid("id", "search documents need an id")
+		}
+	}
+	return nil
 }
