@@ -260,8 +260,11 @@ func TestAdapterAgainstSpec(t *testing.T) {
 		f.down = true
 		f.mu.Unlock()
 		for name, err := range map[string]error{
-			"ping":   x.Ping(ctx),
-			"search": func() error { _, err := x.Search(ctx, ocop.SearchQuery{Q: "x", Page: 1, PerPage: 1, Sort: ocop.SortRelevance}); return err }(),
+			"ping": x.Ping(ctx),
+			"search": func() error {
+				_, err := x.Search(ctx, ocop.SearchQuery{Q: "x", Page: 1, PerPage: 1, Sort: ocop.SortRelevance})
+				return err
+			}(),
 			"upsert": x.Upsert(ctx, fixtures[0]),
 		} {
 			var oe *ocop.Error
