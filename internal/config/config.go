@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
@@ -58,6 +59,10 @@ type Config struct {
 	CORSOrigins    []string `env:"OCOP_CORS_ORIGINS" doc:"Comma-separated origins allowed to call the API from a browser (e.g. https://ocop.example.vn). Empty: no cross-origin access."`
 	TrustedProxies []string `env:"OCOP_TRUSTED_PROXIES" doc:"Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted for the client IP. Empty: the TCP peer is the client."`
 	PublicBaseURL  string   `env:"OCOP_PUBLIC_BASE_URL" doc:"External base URL of the API (https://api.example.vn), used in links. Empty: derived from each request."`
+
+	MeiliURL         string `env:"OCOP_MEILI_URL" doc:"Meilisearch URL (http://meilisearch:7700) for listing search. Empty: the embedded Bleve index under DATA_DIR/search (one process: run the workers inside serve)."`
+	MeiliKey         string `env:"OCOP_MEILI_KEY" secret:"all" doc:"Meilisearch API key; it must be allowed to search, write documents and manage indexes, settings and tasks."`
+	MeiliIndexPrefix string `env:"OCOP_MEILI_INDEX_PREFIX" envDefault:"ocop_" doc:"Prefix of the Meilisearch index names (the listing index is PREFIX + listings), so several environments can share one server. Letters, digits, - and _."`
 }
 
 // Load reads the configuration from the process environment.
@@ -213,11 +218,22 @@ func (c *Config) Validate() error {
 			bad("PublicBaseURL", "must be an absolute http(s) URL")
 		}
 	}
+	if c.MeiliURL != "" {
+		u, err := url.Parse(c.MeiliURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("MeiliURL", "must be an http(s):// URL (leave empty for the embedded Bleve index)")
+		}
+	}
+	if !meiliPrefix.MatchString(c.MeiliIndexPrefix) {
+		bad("MeiliIndexPrefix", "may hold only letters, digits, - and _ (at most 64)")
+	}
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))
 	}
 	return nil
 }
+
+var meiliPrefix = regexp.MustCompile(`^[A-Za-z0-9_-]{0,64}$`)
 
 // ParseLevel turns a level name into a slog.Level.
 func ParseLevel(s string) (slog.Level, error) {

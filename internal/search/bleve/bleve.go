@@ -60,9 +60,11 @@ func Open(dir string) (*Index, error) {
 	switch {
 	case err == nil && strings.TrimSpace(string(name)) != "":
 		x.curDir = filepath.Join(dir, filepath.Base(strings.TrimSpace(string(name))))
-		x.cur, err = bleve.Open(x.curDir)
+		// A bounded wait for the file lock: the embedded index belongs to one
+		// process, and a second one must fail rather than hang.
+		x.cur, err = bleve.OpenUsing(x.curDir, map[string]interface{}{"bolt_timeout": "2s"})
 		if err != nil {
-			return nil, fmt.Errorf("open search index %s: %w", x.curDir, err)
+			return nil, fmt.Errorf("open search index %s (the embedded index serves one process at a time: run the workers inside serve, or use Meilisearch): %w", x.curDir, err)
 		}
 	case err == nil || errors.Is(err, os.ErrNotExist):
 		if x.cur, x.curDir, err = x.create(); err != nil {
