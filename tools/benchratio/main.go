@@ -25,6 +25,9 @@ type ratio struct {
 // ratios is the list of tracked ratios; add a line when adding a benchmark.
 var ratios = []ratio{
 	{"GET /me full stack vs bare Gin /healthz", "BenchmarkFullStackMe", "BenchmarkBareGinHealthz", 0.40},
+	// Search: the HTTP benchmark (BenchmarkSearchAPI, with the endpoints)
+	// runs searchtest.BenchQueries on searchtest.Catalogue like the engine one.
+	{"search API vs raw engine, mixed queries", "BenchmarkSearchAPI", "BenchmarkSearchEngine", 0.70},
 }
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op`)

@@ -1,8 +1,6 @@
 package bleve
 
 import (
-	"unicode/utf8"
-
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/registry"
 
@@ -31,19 +29,23 @@ func init() {
 
 type vnAnalyzer struct{ normalize func(string) string }
 
+// Analyze normalises the whole field once (one Unicode transform per field
+// rather than per word: it is most of the indexing cost), then splits it.
+// Offsets refer to the normalised text; nothing reads them (highlighting
+// works on the stored original).
 func (a vnAnalyzer) Analyze(input []byte) analysis.TokenStream {
+	text := a.normalize(string(input))
 	var out analysis.TokenStream
 	start, pos := -1, 0
 	emit := func(end int) {
 		pos++
 		out = append(out, &analysis.Token{
-			Term: []byte(a.normalize(string(input[start:end]))), Start: start, End: end,
+			Term: []byte(text[start:end]), Start: start, End: end,
 			Position: pos, Type: analysis.AlphaNumeric,
 		})
 		start = -1
 	}
-	for i := 0; i < len(input); {
-		r, size := utf8.DecodeRune(input[i:])
+	for i, r := range text {
 		if vntext.IsWordRune(r) {
 			if start < 0 {
 				start = i
@@ -51,10 +53,9 @@ func (a vnAnalyzer) Analyze(input []byte) analysis.TokenStream {
 		} else if start >= 0 {
 			emit(i)
 		}
-		i += size
 	}
 	if start >= 0 {
-		emit(len(input))
+		emit(len(text))
 	}
 	return out
 }
