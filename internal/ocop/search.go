@@ -149,6 +149,18 @@ type PriceBucket struct {
 // PriceBucketBounds are the lower bounds of the price histogram buckets.
 var PriceBucketBounds = []int64{0, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000}
 
+// NewPriceBuckets returns the histogram buckets with zero counts.
+func NewPriceBuckets() []PriceBucket {
+	out := make([]PriceBucket, len(PriceBucketBounds))
+	for i, lo := range PriceBucketBounds {
+		out[i].MinVND = lo
+		if i+1 < len(PriceBucketBounds) {
+			out[i].MaxVND = PriceBucketBounds[i+1]
+		}
+	}
+	return out
+}
+
 // SearchFacets are counted over every listing matching the query and all its
 // filters. Value lists are sorted by count descending, then value.
 type SearchFacets struct {

@@ -196,8 +196,7 @@ func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResu
 		}
 		hit := ocop.SearchHit{Document: d}
 		if !browsing {
-			hit.TitleHighlight = firstNonEmpty(pq.Highlight(d.TitleVI, prefixLast, 0), pq.Highlight(d.TitleEN, prefixLast, 0))
-			hit.DescriptionHighlight = firstNonEmpty(pq.Highlight(d.DescriptionVI, prefixLast, 30), pq.Highlight(d.DescriptionEN, prefixLast, 30))
+			hit.TitleHighlight, hit.DescriptionHighlight = pq.Highlights(d.TitleVI, d.TitleEN, d.DescriptionVI, d.DescriptionEN, prefixLast)
 		}
 		out.Hits = append(out.Hits, hit)
 	}
@@ -220,12 +219,9 @@ func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResu
 			counts[r.Name] = r.Count
 		}
 	}
-	for i, lo := range ocop.PriceBucketBounds {
-		b := ocop.PriceBucket{MinVND: lo, Count: counts[strconv.Itoa(i)]}
-		if i+1 < len(ocop.PriceBucketBounds) {
-			b.MaxVND = ocop.PriceBucketBounds[i+1]
-		}
-		out.Facets.Price = append(out.Facets.Price, b)
+	out.Facets.Price = ocop.NewPriceBuckets()
+	for i := range out.Facets.Price {
+		out.Facets.Price[i].Count = counts[strconv.Itoa(i)]
 	}
 	return out, nil
 }
@@ -235,15 +231,6 @@ func storedDoc(h *search.DocumentMatch) (ocop.SearchDocument, error) {
 	raw, _ := h.Fields[fDoc].(string)
 	err := json.Unmarshal([]byte(raw), &d)
 	return d, err
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Suggest completes a partly typed query with listing titles and producer

@@ -571,8 +571,7 @@ func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResu
 		d := m.doc()
 		hit := ocop.SearchHit{Document: d}
 		if !browsing {
-			hit.TitleHighlight = firstNonEmpty(pq.Highlight(d.TitleVI, prefixLast, 0), pq.Highlight(d.TitleEN, prefixLast, 0))
-			hit.DescriptionHighlight = firstNonEmpty(pq.Highlight(d.DescriptionVI, prefixLast, 30), pq.Highlight(d.DescriptionEN, prefixLast, 30))
+			hit.TitleHighlight, hit.DescriptionHighlight = pq.Highlights(d.TitleVI, d.TitleEN, d.DescriptionVI, d.DescriptionEN, prefixLast)
 		}
 		out.Hits = append(out.Hits, hit)
 	}
@@ -608,23 +607,8 @@ func emptyResult() ocop.SearchResult {
 		Province: []ocop.FacetCount{}, Group: []ocop.FacetCount{}, ProductSet: []ocop.FacetCount{},
 		Stars: []ocop.FacetCount{}, ProducerKind: []ocop.FacetCount{},
 	}}
-	for i, lo := range ocop.PriceBucketBounds {
-		b := ocop.PriceBucket{MinVND: lo}
-		if i+1 < len(ocop.PriceBucketBounds) {
-			b.MaxVND = ocop.PriceBucketBounds[i+1]
-		}
-		r.Facets.Price = append(r.Facets.Price, b)
-	}
+	r.Facets.Price = ocop.NewPriceBuckets()
 	return r
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Suggest completes a partly typed query with listing titles and producer

@@ -440,17 +440,13 @@ func Facets(docs []ocop.SearchDocument) ocop.SearchFacets {
 		Stars:        count(func(d ocop.SearchDocument) string { return fmt.Sprint(d.Stars) }),
 		ProducerKind: count(func(d ocop.SearchDocument) string { return d.ProducerKind }),
 	}
-	for i, lo := range ocop.PriceBucketBounds {
-		b := ocop.PriceBucket{MinVND: lo}
-		if i+1 < len(ocop.PriceBucketBounds) {
-			b.MaxVND = ocop.PriceBucketBounds[i+1]
-		}
+	f.Price = ocop.NewPriceBuckets()
+	for i, b := range f.Price {
 		for _, d := range docs {
 			if d.PriceMinVND >= b.MinVND && (b.MaxVND == 0 || d.PriceMinVND < b.MaxVND) {
-				b.Count++
+				f.Price[i].Count++
 			}
 		}
-		f.Price = append(f.Price, b)
 	}
 	return f
 }

@@ -315,3 +315,17 @@ func Completions(prefix string, candidates []string, limit int) []string {
 	}
 	return out
 }
+
+// Highlights returns the title and description fragments of a hit: the
+// Vietnamese text, or the English one when only it matches.
+func (q Query) Highlights(titleVI, titleEN, descVI, descEN string, prefixLast bool) (title, desc string) {
+	title = q.Highlight(titleVI, prefixLast, 0)
+	if title == "" {
+		title = q.Highlight(titleEN, prefixLast, 0)
+	}
+	desc = q.Highlight(descVI, prefixLast, 30)
+	if desc == "" {
+		desc = q.Highlight(descEN, prefixLast, 30)
+	}
+	return title, desc
+}
