@@ -149,6 +149,17 @@ type PriceBucket struct {
 // PriceBucketBounds are the lower bounds of the price histogram buckets.
 var PriceBucketBounds = []int64{0, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000}
 
+// PriceBucketOf returns the index of the bucket a lowest price falls in.
+func PriceBucketOf(priceMinVND int64) int {
+	b := 0
+	for i, lo := range PriceBucketBounds {
+		if priceMinVND >= lo {
+			b = i
+		}
+	}
+	return b
+}
+
 // NewPriceBuckets returns the histogram buckets with zero counts.
 func NewPriceBuckets() []PriceBucket {
 	out := make([]PriceBucket, len(PriceBucketBounds))

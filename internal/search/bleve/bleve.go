@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -145,7 +146,11 @@ const (
 	fGroup    = "product_group"
 	fSet      = "product_set"
 	fKind     = "producer_kind"
-	fStarsK   = "stars_k" // stars as a keyword, for the facet
+	// fFacets holds every facet value of a document as "prefix:value"
+	// (p: province, g: group, s: product set, r: stars, k: producer kind,
+	// b: price bucket): counting one field per hit instead of six is what
+	// keeps faceting cheap, since each field read decodes doc values.
+	fFacets   = "facets"
 	fStars    = "stars"
 	fPriceMin = "price_min_vnd"
 	fMOQ      = "moq"
@@ -169,14 +174,14 @@ func newMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt(fAll, text(analyzerFolded, false))
 	dm.AddFieldMappingsAt(fAllExact, text(analyzerExact, false))
 	dm.AddFieldMappingsAt(fSuggest, text(analyzerFolded, false))
-	for _, name := range []string{fProvince, fGroup, fSet, fKind, fStarsK} {
+	for _, name := range []string{fProvince, fGroup, fSet, fKind, fFacets} {
 		f := bleve.NewKeywordFieldMapping()
-		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, false, false, true
+		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, false, false, name == fFacets
 		dm.AddFieldMappingsAt(name, f)
 	}
 	for _, name := range []string{fStars, fPriceMin, fMOQ, fNewest} {
 		f := bleve.NewNumericFieldMapping()
-		f.Store, f.IncludeInAll, f.DocValues = false, false, true
+		f.Store, f.IncludeInAll, f.DocValues = false, false, name != fMOQ // doc values: sort fields only
 		dm.AddFieldMappingsAt(name, f)
 	}
 	b := bleve.NewBooleanFieldMapping()
@@ -204,7 +209,9 @@ func fields(d ocop.SearchDocument) (map[string]any, error) {
 		fAllExact: all,
 		fSuggest:  join(d.TitleVI, d.TitleEN, d.ProducerName),
 		fProvince: d.ProvinceCode, fGroup: d.ProductGroup, fSet: d.ProductSet, fKind: d.ProducerKind,
-		fStarsK: strconv.Itoa(d.Stars), fStars: float64(d.Stars),
+		fFacets: []string{"p:" + d.ProvinceCode, "g:" + d.ProductGroup, "s:" + d.ProductSet, "k:" + d.ProducerKind,
+			"r:" + strconv.Itoa(d.Stars), "b:" + strconv.Itoa(ocop.PriceBucketOf(d.PriceMinVND))},
+		fStars:    float64(d.Stars),
 		fPriceMin: float64(d.PriceMinVND), fMOQ: float64(d.MOQ), fCert: d.Certified,
 		fNewest:  float64(d.PublishedAt.UnixMilli()),
 		fVersion: strconv.FormatInt(d.Version, 10),
@@ -375,6 +382,9 @@ func (x *Index) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 	if err == nil {
 		err = ctx.Err()
 	}
+	if err == nil {
+		err = compact(ctx, fresh)
+	}
 	if err != nil {
 		discard()
 		return err
@@ -407,6 +417,21 @@ func (x *Index) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 	old.Close()
 	if oldDir != "" {
 		_ = os.RemoveAll(oldDir)
+	}
+	return nil
+}
+
+// compact merges a freshly filled index into few segments before it goes
+// live: the fill writes one segment per batch, and searching dozens of
+// segments (while the background merger catches up) is several times
+// slower than searching a merged index.
+func compact(ctx context.Context, idx bleve.Index) error {
+	in, err := idx.Advanced()
+	if err != nil {
+		return err
+	}
+	if s, ok := in.(*scorch.Scorch); ok {
+		return s.ForceMerge(ctx, nil)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -112,32 +113,33 @@ func filters(q ocop.SearchQuery) query.Query {
 	return query.NewConjunctionQuery(fs)
 }
 
+// sortOrder: each sort key past the score reads doc values for every hit,
+// so ties are left to the index order (stable for a given index) rather
+// than broken by more fields.
 func sortOrder(s ocop.SearchSort, browsing bool) []string {
 	switch s {
 	case ocop.SortNewest:
-		return []string{"-" + fNewest, "-_score", "_id"}
+		return []string{"-" + fNewest}
 	case ocop.SortPriceAsc:
-		return []string{fPriceMin, "-_score", "_id"}
+		return []string{fPriceMin, "-_score"}
 	case ocop.SortPriceDesc:
-		return []string{"-" + fPriceMin, "-_score", "_id"}
+		return []string{"-" + fPriceMin, "-_score"}
 	case ocop.SortStarsDesc:
-		return []string{"-" + fStars, "-_score", "-" + fNewest, "_id"}
+		return []string{"-" + fStars, "-_score"}
 	}
 	if browsing {
-		return []string{"-" + fNewest, "_id"}
+		return []string{"-" + fNewest}
 	}
-	return []string{"-_score", "-" + fNewest, "_id"}
+	return []string{"-_score"}
 }
 
-var termFacets = []struct {
-	name, field string
-	get         func(*ocop.SearchFacets) *[]ocop.FacetCount
-}{
-	{"province", fProvince, func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Province }},
-	{"group", fGroup, func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Group }},
-	{"product_set", fSet, func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.ProductSet }},
-	{"stars", fStarsK, func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Stars }},
-	{"producer_kind", fKind, func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.ProducerKind }},
+// facetPrefixes maps the prefixes of fFacets values to the result lists.
+var facetPrefixes = map[string]func(*ocop.SearchFacets) *[]ocop.FacetCount{
+	"p": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Province },
+	"g": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Group },
+	"s": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.ProductSet },
+	"r": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Stars },
+	"k": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.ProducerKind },
 }
 
 // Search runs a normalised query.
@@ -159,20 +161,7 @@ func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResu
 	req := bleve.NewSearchRequestOptions(main, q.PerPage, q.Offset(), false)
 	req.Fields = []string{fDoc}
 	req.SortBy(sortOrder(q.Sort, browsing))
-	for _, tf := range termFacets {
-		req.AddFacet(tf.name, bleve.NewFacetRequest(tf.field, 200))
-	}
-	price := bleve.NewFacetRequest(fPriceMin, len(ocop.PriceBucketBounds))
-	for i, lo := range ocop.PriceBucketBounds {
-		lo := float64(lo)
-		var hi *float64
-		if i+1 < len(ocop.PriceBucketBounds) {
-			h := float64(ocop.PriceBucketBounds[i+1])
-			hi = &h
-		}
-		price.AddNumericRange(strconv.Itoa(i), &lo, hi)
-	}
-	req.AddFacet("price", price)
+	req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, 1000))
 
 	x.mu.RLock()
 	if x.closed {
@@ -200,28 +189,29 @@ func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResu
 		}
 		out.Hits = append(out.Hits, hit)
 	}
-	for _, tf := range termFacets {
-		fr := res.Facets[tf.name]
-		list := []ocop.FacetCount{}
-		if fr != nil && fr.Terms != nil {
-			for _, t := range fr.Terms.Terms() {
-				if t.Term != "" {
-					list = append(list, ocop.FacetCount{Value: t.Term, Count: t.Count})
-				}
-			}
-		}
-		ocop.SortFacetCounts(list)
-		*tf.get(&out.Facets) = list
-	}
-	counts := map[string]int{}
-	if fr := res.Facets["price"]; fr != nil {
-		for _, r := range fr.NumericRanges {
-			counts[r.Name] = r.Count
-		}
+	for _, get := range facetPrefixes {
+		*get(&out.Facets) = []ocop.FacetCount{}
 	}
 	out.Facets.Price = ocop.NewPriceBuckets()
-	for i := range out.Facets.Price {
-		out.Facets.Price[i].Count = counts[strconv.Itoa(i)]
+	if fr := res.Facets[fFacets]; fr != nil && fr.Terms != nil {
+		for _, t := range fr.Terms.Terms() {
+			prefix, value, _ := strings.Cut(t.Term, ":")
+			if value == "" {
+				continue
+			}
+			if prefix == "b" {
+				if i, err := strconv.Atoi(value); err == nil && i >= 0 && i < len(out.Facets.Price) {
+					out.Facets.Price[i].Count = t.Count
+				}
+				continue
+			}
+			if get := facetPrefixes[prefix]; get != nil {
+				*get(&out.Facets) = append(*get(&out.Facets), ocop.FacetCount{Value: value, Count: t.Count})
+			}
+		}
+	}
+	for _, get := range facetPrefixes {
+		ocop.SortFacetCounts(*get(&out.Facets))
 	}
 	return out, nil
 }
@@ -243,7 +233,7 @@ func (x *Index) Suggest(ctx context.Context, prefix string, limit int) ([]string
 	}
 	req := bleve.NewSearchRequestOptions(textQuery(pq, pq.PrefixLast(prefix), fSuggest, fSuggest), 5*limit, 0, false)
 	req.Fields = []string{fDoc}
-	req.SortBy([]string{"-_score", "-" + fNewest, "_id"})
+	req.SortBy([]string{"-_score"})
 	x.mu.RLock()
 	if x.closed {
 		x.mu.RUnlock()

@@ -167,16 +167,6 @@ type mdoc struct {
 	Version string `json:"version"`
 }
 
-func priceBucket(p int64) string {
-	b := 0
-	for i, lo := range ocop.PriceBucketBounds {
-		if p >= lo {
-			b = i
-		}
-	}
-	return strconv.Itoa(b)
-}
-
 func toM(d ocop.SearchDocument) mdoc {
 	tags := d.Tags
 	if tags == nil {
@@ -187,7 +177,7 @@ func toM(d ocop.SearchDocument) mdoc {
 		ProducerID: d.ProducerID, ProducerName: d.ProducerName, ProducerKind: d.ProducerKind,
 		ProvinceCode: d.ProvinceCode, ProvinceName: d.ProvinceName, CommuneCode: d.CommuneCode, CommuneName: d.CommuneName,
 		ProductGroup: d.ProductGroup, ProductSet: d.ProductSet, Stars: d.Stars, StarsK: strconv.Itoa(d.Stars), Certified: d.Certified,
-		PriceMinVND: d.PriceMinVND, PriceMaxVND: d.PriceMaxVND, PriceBucket: priceBucket(d.PriceMinVND), MOQ: d.MOQ,
+		PriceMinVND: d.PriceMinVND, PriceMaxVND: d.PriceMaxVND, PriceBucket: strconv.Itoa(ocop.PriceBucketOf(d.PriceMinVND)), MOQ: d.MOQ,
 		Unit: d.Unit, ThumbnailURL: d.ThumbnailURL, Tags: tags,
 		PublishedAt: d.PublishedAt.UTC().Format(time.RFC3339Nano), PublishedMS: d.PublishedAt.UnixMilli(),
 		UpdatedAt: d.UpdatedAt.UTC().Format(time.RFC3339Nano), Version: strconv.FormatInt(d.Version, 10),
