@@ -28,6 +28,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
+	"github.com/ocopconnect/ocopconnect/internal/search"
 	"github.com/ocopconnect/ocopconnect/internal/store"
 )
 
@@ -53,6 +54,9 @@ type App struct {
 
 	// Events is the trade-fair use case.
 	Events *events.Service
+	// Search is the listing index (Bleve under the data dir, or
+	// Meilisearch), opened on first use.
+	Search *search.Index
 }
 
 // Options adjust wiring for tests and tools.
@@ -119,6 +123,9 @@ func (a *App) wire() error {
 	if err := a.wireMedia(); err != nil {
 		return err
 	}
+	if a.Search, err = search.Open(cfg); err != nil {
+		return err
+	}
 	a.Accounts = &accounts.Service{
 		Tx: st, Users: st.Users(), Sessions: st.Sessions(), Limiter: st.RateLimiter(), Audit: st.AuditLog(),
 		Signer: signer, RefreshTTL: cfg.RefreshTokenTTL, Now: a.Now,
@@ -152,6 +159,7 @@ func (a *App) wire() error {
 		Readiness: []httpapi.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "media", Check: a.Blobs.Ping},
+			{Name: "search", Check: a.searchReady},
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
@@ -159,6 +167,16 @@ func (a *App) wire() error {
 		Events: a.Events,
 	})
 	return err
+}
+
+// searchReady pings the search backend; the cause goes to the log, the
+// readiness answer only names the check.
+func (a *App) searchReady(ctx context.Context) error {
+	if err := a.Search.Ping(ctx); err != nil {
+		a.Log.Warn("search backend not ready", "backend", a.Search.Backend(), "err", err)
+		return errors.New("search backend unreachable")
+	}
+	return nil
 }
 
 // signingKeys returns the configured key, or in development the one kept in
@@ -208,8 +226,14 @@ func (a *App) registerHousekeeping() {
 	}})
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close releases the search index and the database.
+func (a *App) Close() error {
+	var err error
+	if a.Search != nil {
+		err = a.Search.Close()
+	}
+	return errors.Join(err, a.Store.Close())
+}
 
 // Serve runs the HTTP server (and, with workers > 0, the background workers)
 // until ctx is cancelled, then shuts down gracefully: it stops accepting,

@@ -75,6 +75,9 @@ type Config struct {
 	BookingHoldWarning  time.Duration `env:"OCOP_BOOKING_HOLD_WARNING" envDefault:"12h" doc:"How long before a pending hold lapses the producer and organiser are reminded (0 = no reminder)."`
 	WaitlistOfferTTL    time.Duration `env:"OCOP_WAITLIST_OFFER_TTL" envDefault:"24h" doc:"How long a waitlisted producer has to accept a freed booth before it is offered to the next one."`
 	EventsSweepInterval time.Duration `env:"OCOP_EVENTS_SWEEP_INTERVAL" envDefault:"1m" doc:"How often lapsed holds and waitlist offers are expired (freeing their booths) and ended fairs marked completed."`
+	MeiliURL            string        `env:"OCOP_MEILI_URL" doc:"Meilisearch URL (http://meilisearch:7700) for listing search. Empty: the embedded Bleve index under DATA_DIR/search (one process: run the workers inside serve)."`
+	MeiliKey            string        `env:"OCOP_MEILI_KEY" secret:"all" doc:"Meilisearch API key; it must be allowed to search, write documents and manage indexes, settings and tasks."`
+	MeiliIndexPrefix    string        `env:"OCOP_MEILI_INDEX_PREFIX" envDefault:"ocop_" doc:"Prefix of the Meilisearch index names (the listing index is PREFIX + listings), so several environments can share one server. Letters, digits, - and _."`
 }
 
 // Load reads the configuration from the process environment.
@@ -246,6 +249,15 @@ func (c *Config) Validate() error {
 	if c.EventsSweepInterval < time.Second {
 		bad("EventsSweepInterval", "must be at least 1s")
 	}
+	if c.MeiliURL != "" {
+		u, err := url.Parse(c.MeiliURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("MeiliURL", "must be an http(s):// URL (leave empty for the embedded Bleve index)")
+		}
+	}
+	if !meiliPrefix.MatchString(c.MeiliIndexPrefix) {
+		bad("MeiliIndexPrefix", "may hold only letters, digits, - and _ (at most 64)")
+	}
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))
 	}
@@ -291,6 +303,8 @@ func (c *Config) validateMedia(bad func(field, format string, args ...any)) {
 
 // UsesS3 reports whether media lives on an S3 server.
 func (c *Config) UsesS3() bool { return c.S3Endpoint != "" }
+
+var meiliPrefix = regexp.MustCompile(`^[A-Za-z0-9_-]{0,64}$`)
 
 // ParseLevel turns a level name into a slog.Level.
 func ParseLevel(s string) (slog.Level, error) {

@@ -29,6 +29,9 @@ var ratios = []ratio{
 	// resizes, two encodes and two writes (30-45% measured on 2 shared cores).
 	{"2 MB JPEG upload+process vs plain decode", "BenchmarkImageUpload2MB", "BenchmarkImageDecode2MB", 0.20},
 	{"booking+cancel under contention vs GET /me", "BenchmarkBookingContention", "BenchmarkFullStackMe", 0.01},
+	// Search: the HTTP benchmark (BenchmarkSearchAPI, with the endpoints)
+	// runs searchtest.BenchQueries on searchtest.Catalogue like the engine one.
+	{"search API vs raw engine, mixed queries", "BenchmarkSearchAPI", "BenchmarkSearchEngine", 0.70},
 }
 
 // metric is a custom benchmark metric (b.ReportMetric) with a ceiling.
