@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,6 +29,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/store"
+	"github.com/ocopconnect/ocopconnect/internal/telemetry"
 )
 
 // Version is set at build time (-ldflags "-X .../internal/app.Version=...").
@@ -45,6 +47,8 @@ type App struct {
 	Blobs    ocop.Blobs
 	Now      ocop.Clock
 	Pinger   *jobs.Pinger
+	// Telemetry is the tracer provider (a no-op one without OCOP_OTEL_ENDPOINT).
+	Telemetry *telemetry.Provider
 }
 
 // Options adjust wiring for tests and tools.
@@ -58,13 +62,18 @@ type Options struct {
 }
 
 // NewLogger builds the one logger of the process.
-func NewLogger(cfg *config.Config) *slog.Logger {
+func NewLogger(cfg *config.Config) *slog.Logger { return NewLoggerTo(cfg, os.Stderr) }
+
+// NewLoggerTo builds the logger writing to w. Records logged with a
+// request's or job's context carry its request_id, trace_id and span_id.
+func NewLoggerTo(cfg *config.Config, w io.Writer) *slog.Logger {
 	level, _ := config.ParseLevel(cfg.LogLevel)
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(telemetry.CorrelateLogs(h))
 }
 
 // New wires the service. The caller must Close it.
@@ -75,23 +84,37 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		// means a time reads back exactly as it was written on both dialects.
 		now = func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 	}
+	tel, err := telemetry.Setup(ctx, telemetry.Config{
+		Endpoint: cfg.OTelEndpoint, ServiceName: cfg.OTelServiceName, Version: Version, SampleRatio: cfg.OTelSampleRatio,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("OCOP_OTEL_ENDPOINT: %w", err)
+	}
 	st, err := store.Open(ctx, store.Options{
 		DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, SQLitePath: o.SQLitePath,
 		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLife, Logger: log,
 	})
 	if err != nil {
+		_ = tel.Shutdown(ctx)
 		return nil, err
 	}
 	st.SetClock(now)
-	a := &App{Config: cfg, Log: log, Store: st, Now: now}
+	a := &App{Config: cfg, Log: log, Store: st, Now: now, Telemetry: tel}
+	if tel.Enabled() {
+		if err := st.UseTracing(tel.TracerProvider()); err != nil {
+			a.Close()
+			return nil, err
+		}
+		log.Info("tracing enabled", "endpoint", config.RedactURL(cfg.OTelEndpoint), "service", tel.ServiceName(), "sample_ratio", cfg.OTelSampleRatio)
+	}
 	if cfg.MigrateOnStart && !o.SkipMigrate {
 		if _, err := st.MigrateUp(ctx); err != nil {
-			st.Close()
+			a.Close()
 			return nil, err
 		}
 	}
 	if err := a.wire(); err != nil {
-		st.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -111,6 +134,9 @@ func (a *App) wire() error {
 	if a.Blobs, err = blob.NewDisk(filepath.Join(cfg.DataDir, "media")); err != nil {
 		return err
 	}
+	if a.Telemetry.Enabled() {
+		a.Blobs = telemetry.TraceBlobs(a.Blobs) // whichever backend is configured above
+	}
 	a.Accounts = &accounts.Service{
 		Tx: st, Users: st.Users(), Sessions: st.Sessions(), Limiter: st.RateLimiter(), Audit: st.AuditLog(),
 		Signer: signer, RefreshTTL: cfg.RefreshTokenTTL, Now: a.Now,
@@ -129,7 +155,7 @@ func (a *App) wire() error {
 
 	a.Runner = jobs.New(st.Outbox(), st.Leases(), jobs.Options{
 		Workers: max(cfg.Workers, 1), PollInterval: cfg.JobPollInterval, MaxAttempts: cfg.JobMaxAttempts,
-		Logger: a.Log, Now: a.Now, Registerer: a.Registry,
+		Logger: a.Log, Now: a.Now, Registerer: a.Registry, Tracer: a.Telemetry.TracerProvider(),
 	})
 	st.OnEnqueue(a.Runner.Wake)
 	a.registerHousekeeping()
@@ -143,6 +169,7 @@ func (a *App) wire() error {
 			{Name: "media", Check: a.Blobs.Ping},
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
+		Tracing: a.Telemetry,
 	})
 	return err
 }
@@ -194,8 +221,16 @@ func (a *App) registerHousekeeping() {
 	}})
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close exports the spans still buffered (within a few seconds), then
+// releases the database.
+func (a *App) Close() error {
+	if a.Telemetry != nil {
+		if terr := a.Telemetry.Shutdown(context.Background()); terr != nil {
+			a.Log.Warn("flushing traces at exit failed", "err", terr)
+		}
+	}
+	return a.Store.Close()
+}
 
 // Serve runs the HTTP server (and, with workers > 0, the background workers)
 // until ctx is cancelled, then shuts down gracefully: it stops accepting,

@@ -58,6 +58,10 @@ type Config struct {
 	CORSOrigins    []string `env:"OCOP_CORS_ORIGINS" doc:"Comma-separated origins allowed to call the API from a browser (e.g. https://ocop.example.vn). Empty: no cross-origin access."`
 	TrustedProxies []string `env:"OCOP_TRUSTED_PROXIES" doc:"Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted for the client IP. Empty: the TCP peer is the client."`
 	PublicBaseURL  string   `env:"OCOP_PUBLIC_BASE_URL" doc:"External base URL of the API (https://api.example.vn), used in links. Empty: derived from each request."`
+
+	OTelEndpoint    string  `env:"OCOP_OTEL_ENDPOINT" secret:"password" doc:"OpenTelemetry collector to export traces to over OTLP/HTTP (http://otel-collector:4318; a URL without a path gets /v1/traces). Empty: tracing is off and costs nothing. Headers such as API keys: the standard OTEL_EXPORTER_OTLP_HEADERS."`
+	OTelServiceName string  `env:"OCOP_OTEL_SERVICE_NAME" envDefault:"ocopconnect" doc:"service.name of the exported traces (e.g. ocopconnect-api, ocopconnect-worker to tell the process kinds apart)."`
+	OTelSampleRatio float64 `env:"OCOP_OTEL_SAMPLE_RATIO" envDefault:"1" doc:"Share of new traces recorded, 0 to 1. Requests arriving with a sampled W3C traceparent header are always recorded."`
 }
 
 // Load reads the configuration from the process environment.
@@ -212,6 +216,18 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("PublicBaseURL", "must be an absolute http(s) URL")
 		}
+	}
+	if c.OTelEndpoint != "" {
+		u, err := url.Parse(c.OTelEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("OTelEndpoint", "must be an http(s) URL such as http://otel-collector:4318")
+		}
+	}
+	if strings.TrimSpace(c.OTelServiceName) == "" {
+		bad("OTelServiceName", "must not be empty")
+	}
+	if !(c.OTelSampleRatio >= 0 && c.OTelSampleRatio <= 1) { // also refuses NaN
+		bad("OTelSampleRatio", "must be between 0 and 1, got %v", c.OTelSampleRatio)
 	}
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))

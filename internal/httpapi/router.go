@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/telemetry"
 )
 
 // ReadinessCheck reports whether one dependency can serve traffic.
@@ -30,6 +31,9 @@ type Deps struct {
 	CORSOrigins    []string
 	TrustedProxies []string
 	Version        string
+	// Tracing, when set, traces every request (tracing.go); nil adds no
+	// middleware at all.
+	Tracing *telemetry.Provider
 }
 
 // API holds the handlers' dependencies.
@@ -45,6 +49,8 @@ func New(d Deps) (*gin.Engine, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Request and trace IDs come from the request context (observe logs with it).
+	d.Logger = slog.New(telemetry.CorrelateLogs(d.Logger.Handler()))
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
@@ -65,6 +71,7 @@ func New(d Deps) (*gin.Engine, error) {
 		r.ForwardedByClientIP = false
 	}
 
+	r.Use(a.tracing()...) // first, so that the request log line sees the span
 	r.Use(withRequestID, observe(d.Logger, a.metrics), recoverPanics(d.Logger), securityHeaders)
 	if len(d.CORSOrigins) > 0 {
 		cc := cors.Config{
