@@ -21,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/blob"
@@ -105,6 +106,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 			a.Close()
 			return nil, err
 		}
+		// The exporter reports failures (collector down) through OpenTelemetry's
+		// one process-wide handler; send them to our log instead of stderr.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("tracing", "err", err) }))
 		log.Info("tracing enabled", "endpoint", config.RedactURL(cfg.OTelEndpoint), "service", tel.ServiceName(), "sample_ratio", cfg.OTelSampleRatio)
 	}
 	if cfg.MigrateOnStart && !o.SkipMigrate {
