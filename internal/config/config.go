@@ -78,6 +78,9 @@ type Config struct {
 	MeiliURL            string        `env:"OCOP_MEILI_URL" doc:"Meilisearch URL (http://meilisearch:7700) for listing search. Empty: the embedded Bleve index under DATA_DIR/search (one process: run the workers inside serve)."`
 	MeiliKey            string        `env:"OCOP_MEILI_KEY" secret:"all" doc:"Meilisearch API key; it must be allowed to search, write documents and manage indexes, settings and tasks."`
 	MeiliIndexPrefix    string        `env:"OCOP_MEILI_INDEX_PREFIX" envDefault:"ocop_" doc:"Prefix of the Meilisearch index names (the listing index is PREFIX + listings), so several environments can share one server. Letters, digits, - and _."`
+	OTelEndpoint        string        `env:"OCOP_OTEL_ENDPOINT" secret:"password" doc:"OpenTelemetry collector to export traces to over OTLP/HTTP (http://otel-collector:4318; a URL without a path gets /v1/traces). Empty: tracing is off and costs nothing. Headers such as API keys: the standard OTEL_EXPORTER_OTLP_HEADERS."`
+	OTelServiceName     string        `env:"OCOP_OTEL_SERVICE_NAME" envDefault:"ocopconnect" doc:"service.name of the exported traces (e.g. ocopconnect-api, ocopconnect-worker to tell the process kinds apart)."`
+	OTelSampleRatio     float64       `env:"OCOP_OTEL_SAMPLE_RATIO" envDefault:"1" doc:"Share of new traces recorded, 0 to 1. Requests arriving with a sampled W3C traceparent header are always recorded."`
 }
 
 // Load reads the configuration from the process environment.
@@ -257,6 +260,18 @@ func (c *Config) Validate() error {
 	}
 	if !meiliPrefix.MatchString(c.MeiliIndexPrefix) {
 		bad("MeiliIndexPrefix", "may hold only letters, digits, - and _ (at most 64)")
+	}
+	if c.OTelEndpoint != "" {
+		u, err := url.Parse(c.OTelEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("OTelEndpoint", "must be an http(s) URL such as http://otel-collector:4318")
+		}
+	}
+	if strings.TrimSpace(c.OTelServiceName) == "" {
+		bad("OTelServiceName", "must not be empty")
+	}
+	if !(c.OTelSampleRatio >= 0 && c.OTelSampleRatio <= 1) { // also refuses NaN
+		bad("OTelSampleRatio", "must be between 0 and 1, got %v", c.OTelSampleRatio)
 	}
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))

@@ -15,6 +15,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
+	"github.com/ocopconnect/ocopconnect/internal/telemetry"
 )
 
 // ReadinessCheck reports whether one dependency can serve traffic.
@@ -47,6 +48,9 @@ type Deps struct {
 
 	// Events serves trade fairs, booths and bookings.
 	Events *events.Service
+	// Tracing, when set, traces every request (tracing.go); nil adds no
+	// middleware at all.
+	Tracing *telemetry.Provider
 }
 
 // API holds the handlers' dependencies.
@@ -62,6 +66,8 @@ func New(d Deps) (*gin.Engine, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Request and trace IDs come from the request context (observe logs with it).
+	d.Logger = slog.New(telemetry.CorrelateLogs(d.Logger.Handler()))
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
@@ -82,6 +88,7 @@ func New(d Deps) (*gin.Engine, error) {
 		r.ForwardedByClientIP = false
 	}
 
+	r.Use(a.tracing()...) // first, so that the request log line sees the span
 	r.Use(withRequestID, observe(d.Logger, a.metrics), recoverPanics(d.Logger), securityHeaders)
 	if len(d.CORSOrigins) > 0 {
 		cc := cors.Config{

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ncruces/go-sqlite3/gormlite"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -57,7 +58,8 @@ type Store struct {
 	now     ocop.Clock
 
 	onEnqueue func()
-	stmts     sync.Map // query -> *sql.Stmt, see prepared
+	stmts     sync.Map     // query -> *sql.Stmt, see prepared
+	tracer    trace.Tracer // nil unless UseTracing, see tracing.go
 }
 
 // SQLiteDSN is the data source name for the embedded database. Each part is

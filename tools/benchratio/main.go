@@ -32,6 +32,7 @@ var ratios = []ratio{
 	// Search: the HTTP benchmark (BenchmarkSearchAPI, with the endpoints)
 	// runs searchtest.BenchQueries on searchtest.Catalogue like the engine one.
 	{"search API vs raw engine, mixed queries", "BenchmarkSearchAPI", "BenchmarkSearchEngine", 0.70},
+	{"GET /me traced (OTLP, every request) vs untraced", "BenchmarkFullStackMeTraced", "BenchmarkFullStackMe", 0.50},
 }
 
 // metric is a custom benchmark metric (b.ReportMetric) with a ceiling.
