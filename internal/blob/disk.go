@@ -51,6 +51,18 @@ func (d *Disk) Put(ctx context.Context, key string, r io.Reader, size int64, con
 	if strings.HasSuffix(key, typeSuffix) {
 		return ocop.FieldInvalid("key", "must not end in %s (reserved)", typeSuffix)
 	}
+	src := &trackedReader{r: ctxReader{ctx, r}}
+	err := d.put(key, src, size, contentType)
+	if src.err != nil {
+		return src.err // the caller's stream failed, not the disk
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+func (d *Disk) put(key string, r io.Reader, size int64, contentType string) error {
 	p := d.path(key)
 	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 		return err
@@ -60,7 +72,7 @@ func (d *Disk) Put(ctx context.Context, key string, r io.Reader, size int64, con
 		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	n, err := io.Copy(tmp, ctxReader{ctx, r})
+	n, err := io.Copy(tmp, r)
 	if err == nil && size >= 0 && n != size {
 		err = fmt.Errorf("short object: wrote %d of %d bytes", n, size)
 	}
@@ -93,7 +105,7 @@ func (d *Disk) Open(ctx context.Context, key string) (io.ReadCloser, ocop.BlobIn
 		return nil, ocop.BlobInfo{}, ocop.NotFound("object")
 	}
 	if err != nil {
-		return nil, ocop.BlobInfo{}, err
+		return nil, ocop.BlobInfo{}, unavailable(err)
 	}
 	return f, info, nil
 }
@@ -108,7 +120,7 @@ func (d *Disk) Stat(_ context.Context, key string) (ocop.BlobInfo, error) {
 		return ocop.BlobInfo{}, ocop.NotFound("object")
 	}
 	if err != nil {
-		return ocop.BlobInfo{}, err
+		return ocop.BlobInfo{}, unavailable(err)
 	}
 	ct, err := os.ReadFile(d.path(key) + typeSuffix)
 	if err != nil {
@@ -124,7 +136,7 @@ func (d *Disk) Delete(_ context.Context, key string) error {
 	}
 	for _, p := range []string{d.path(key), d.path(key) + typeSuffix} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
+			return unavailable(err)
 		}
 	}
 	return nil
@@ -137,7 +149,7 @@ func (d *Disk) SignedURL(context.Context, string, time.Duration) (string, error)
 func (d *Disk) Ping(context.Context) error {
 	p := filepath.Join(d.root, ".ping-"+uuid.NewString())
 	if err := os.WriteFile(p, nil, 0o600); err != nil {
-		return fmt.Errorf("media directory not writable: %w", err)
+		return unavailable(fmt.Errorf("media directory not writable: %w", err))
 	}
 	return os.Remove(p)
 }

@@ -49,6 +49,10 @@ var statusOf = map[ocop.Code]int{
 	ocop.CodeRateLimited:        http.StatusTooManyRequests,
 	ocop.CodeUnavailable:        http.StatusServiceUnavailable,
 	ocop.CodeInternal:           http.StatusInternalServerError,
+
+	ocop.CodeInvalidImage:     http.StatusUnprocessableEntity,
+	ocop.CodeImageTooLarge:    http.StatusUnprocessableEntity,
+	ocop.CodeMediaUnavailable: http.StatusServiceUnavailable,
 }
 
 // StatusOf returns the HTTP status of a code (500 for unknown codes).

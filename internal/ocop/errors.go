@@ -30,6 +30,11 @@ const (
 	CodeRateLimited        Code = "rate_limited"
 	CodeUnavailable        Code = "service_unavailable"
 	CodeInternal           Code = "internal_error"
+
+	// Media.
+	CodeInvalidImage     Code = "invalid_image"     // empty, corrupt or truncated image
+	CodeImageTooLarge    Code = "image_too_large"   // more pixels than OCOP_MEDIA_MAX_PIXELS
+	CodeMediaUnavailable Code = "media_unavailable" // the media store cannot be reached
 )
 
 // FieldError names one invalid input field and why, in words a user can act on.

@@ -209,5 +209,24 @@ func (d DB) IsPostgres() bool { return strings.EqualFold(d.Dialect, store.Postgr
 func Main(m *testing.M) {
 	code := m.Run()
 	DropTemplate()
+	atExitMu.Lock()
+	fns := atExit
+	atExitMu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
 	os.Exit(code)
+}
+
+var (
+	atExitMu sync.Mutex
+	atExit   []func()
+)
+
+// AtExit registers fn to run after all tests of the package (from Main), e.g.
+// to stop a server shared by the package's tests.
+func AtExit(fn func()) {
+	atExitMu.Lock()
+	atExit = append(atExit, fn)
+	atExitMu.Unlock()
 }
