@@ -27,6 +27,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
+	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/store"
 )
 
@@ -44,6 +45,9 @@ type App struct {
 	Registry *prometheus.Registry
 	Blobs    ocop.Blobs
 	Now      ocop.Clock
+
+	// Producers is the producers/certificates use case.
+	Producers *producers.Service
 }
 
 // Options adjust wiring for tests and tools.
@@ -132,6 +136,7 @@ func (a *App) wire() error {
 	})
 	st.OnEnqueue(a.Runner.Wake)
 	a.registerHousekeeping()
+	a.wireProducers()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -141,6 +146,7 @@ func (a *App) wire() error {
 			{Name: "media", Check: a.Blobs.Ping},
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
+		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 	})
 	return err
 }

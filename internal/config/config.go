@@ -58,6 +58,8 @@ type Config struct {
 	CORSOrigins    []string `env:"OCOP_CORS_ORIGINS" doc:"Comma-separated origins allowed to call the API from a browser (e.g. https://ocop.example.vn). Empty: no cross-origin access."`
 	TrustedProxies []string `env:"OCOP_TRUSTED_PROXIES" doc:"Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted for the client IP. Empty: the TCP peer is the client."`
 	PublicBaseURL  string   `env:"OCOP_PUBLIC_BASE_URL" doc:"External base URL of the API (https://api.example.vn), used in links. Empty: derived from each request."`
+
+	CertificateDocumentMaxBytes int64 `env:"OCOP_CERTIFICATE_DOCUMENT_MAX_BYTES" envDefault:"10485760" doc:"Largest scanned OCOP certificate document accepted (PDF, JPEG or PNG; bytes); larger uploads get 413."`
 }
 
 // Load reads the configuration from the process environment.
@@ -212,6 +214,9 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("PublicBaseURL", "must be an absolute http(s) URL")
 		}
+	}
+	if c.CertificateDocumentMaxBytes < 1024 {
+		bad("CertificateDocumentMaxBytes", "must be at least 1024")
 	}
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))

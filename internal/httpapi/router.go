@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/producers"
 )
 
 // ReadinessCheck reports whether one dependency can serve traffic.
@@ -30,6 +31,10 @@ type Deps struct {
 	CORSOrigins    []string
 	TrustedProxies []string
 	Version        string
+
+	// Producers serves producers, certificates, places and the taxonomy.
+	Producers                   *producers.Service
+	CertificateDocumentMaxBytes int64
 }
 
 // API holds the handlers' dependencies.
