@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -22,10 +21,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
-	"github.com/ocopconnect/ocopconnect/internal/blob"
 	"github.com/ocopconnect/ocopconnect/internal/config"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
+	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/store"
@@ -48,6 +47,7 @@ type App struct {
 
 	// Producers is the producers/certificates use case.
 	Producers *producers.Service
+	Media     *media.Processor
 }
 
 // Options adjust wiring for tests and tools.
@@ -111,7 +111,7 @@ func (a *App) wire() error {
 		return err
 	}
 	st := a.Store
-	if a.Blobs, err = blob.NewDisk(filepath.Join(cfg.DataDir, "media")); err != nil {
+	if err := a.wireMedia(); err != nil {
 		return err
 	}
 	a.Accounts = &accounts.Service{
@@ -137,6 +137,7 @@ func (a *App) wire() error {
 	st.OnEnqueue(a.Runner.Wake)
 	a.registerHousekeeping()
 	a.wireProducers()
+	a.registerMedia()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -147,6 +148,7 @@ func (a *App) wire() error {
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
+		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL,
 	})
 	return err
 }

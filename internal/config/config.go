@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
@@ -59,7 +60,16 @@ type Config struct {
 	TrustedProxies []string `env:"OCOP_TRUSTED_PROXIES" doc:"Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted for the client IP. Empty: the TCP peer is the client."`
 	PublicBaseURL  string   `env:"OCOP_PUBLIC_BASE_URL" doc:"External base URL of the API (https://api.example.vn), used in links. Empty: derived from each request."`
 
-	CertificateDocumentMaxBytes int64 `env:"OCOP_CERTIFICATE_DOCUMENT_MAX_BYTES" envDefault:"10485760" doc:"Largest scanned OCOP certificate document accepted (PDF, JPEG or PNG; bytes); larger uploads get 413."`
+	CertificateDocumentMaxBytes int64         `env:"OCOP_CERTIFICATE_DOCUMENT_MAX_BYTES" envDefault:"10485760" doc:"Largest scanned OCOP certificate document accepted (PDF, JPEG or PNG; bytes); larger uploads get 413."`
+	S3Endpoint                  string        `env:"OCOP_S3_ENDPOINT" doc:"S3 server (MinIO, AWS, ...) as host:port, without scheme. Empty: media is stored on local disk under DATA_DIR/media."`
+	S3AccessKey                 string        `env:"OCOP_S3_ACCESS_KEY" doc:"S3 access key ID (required with OCOP_S3_ENDPOINT)."`
+	S3SecretKey                 string        `env:"OCOP_S3_SECRET_KEY" secret:"all" doc:"S3 secret access key (required with OCOP_S3_ENDPOINT)."`
+	S3Bucket                    string        `env:"OCOP_S3_BUCKET" envDefault:"ocopconnect" doc:"Bucket holding the media; created on first use if missing."`
+	S3Region                    string        `env:"OCOP_S3_REGION" envDefault:"us-east-1" doc:"Region of the bucket (MinIO accepts any; AWS needs the bucket's region)."`
+	S3UseTLS                    bool          `env:"OCOP_S3_USE_TLS" envDefault:"true" doc:"Talk HTTPS to the S3 server. Turn off only for a server on a private network (e.g. MinIO in docker compose)."`
+	MediaMaxUploadBytes         int64         `env:"OCOP_MEDIA_MAX_UPLOAD_BYTES" envDefault:"10485760" doc:"Largest image upload accepted (bytes); the upload is cut off with 413 as soon as it passes this, while streaming."`
+	MediaMaxPixels              int64         `env:"OCOP_MEDIA_MAX_PIXELS" envDefault:"50000000" doc:"Largest image accepted, in pixels (width x height), checked from the header before decoding: guards against decompression bombs. Decoding needs about 4 bytes per pixel."`
+	MediaSignedURLTTL           time.Duration `env:"OCOP_MEDIA_SIGNED_URL_TTL" envDefault:"15m" doc:"Lifetime of the presigned S3 URLs that GET /media/{key} redirects to (S3 backend only)."`
 }
 
 // Load reads the configuration from the process environment.
@@ -218,11 +228,52 @@ func (c *Config) Validate() error {
 	if c.CertificateDocumentMaxBytes < 1024 {
 		bad("CertificateDocumentMaxBytes", "must be at least 1024")
 	}
+	c.validateMedia(bad)
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))
 	}
 	return nil
 }
+
+// bucketName is S3's rule for bucket names (3-63 lowercase letters, digits,
+// dots and hyphens, starting and ending with a letter or digit).
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+func (c *Config) validateMedia(bad func(field, format string, args ...any)) {
+	if c.S3Endpoint != "" {
+		host := c.S3Endpoint
+		if h, _, err := net.SplitHostPort(c.S3Endpoint); err == nil {
+			host = h
+		}
+		if host == "" || strings.ContainsAny(c.S3Endpoint, "/ ") {
+			bad("S3Endpoint", "must be host or host:port without scheme or path (use OCOP_S3_USE_TLS for https), got %q", c.S3Endpoint)
+		}
+		if c.S3AccessKey == "" {
+			bad("S3AccessKey", "is required with OCOP_S3_ENDPOINT")
+		}
+		if c.S3SecretKey == "" {
+			bad("S3SecretKey", "is required with OCOP_S3_ENDPOINT")
+		}
+	}
+	if !bucketName.MatchString(c.S3Bucket) || strings.Contains(c.S3Bucket, "..") {
+		bad("S3Bucket", "must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens), got %q", c.S3Bucket)
+	}
+	if strings.TrimSpace(c.S3Region) == "" {
+		bad("S3Region", "must not be empty")
+	}
+	if c.MediaMaxUploadBytes < 1024 || c.MediaMaxUploadBytes > 1<<30 {
+		bad("MediaMaxUploadBytes", "must be between 1024 and 1073741824")
+	}
+	if c.MediaMaxPixels < 10_000 || c.MediaMaxPixels > 250_000_000 {
+		bad("MediaMaxPixels", "must be between 10000 and 250000000")
+	}
+	if c.MediaSignedURLTTL < time.Minute || c.MediaSignedURLTTL > 24*time.Hour {
+		bad("MediaSignedURLTTL", "must be between 1m and 24h")
+	}
+}
+
+// UsesS3 reports whether media lives on an S3 server.
+func (c *Config) UsesS3() bool { return c.S3Endpoint != "" }
 
 // ParseLevel turns a level name into a slog.Level.
 func ParseLevel(s string) (slog.Level, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 )
 
@@ -35,6 +36,10 @@ type Deps struct {
 	// Producers serves producers, certificates, places and the taxonomy.
 	Producers                   *producers.Service
 	CertificateDocumentMaxBytes int64
+	// Blobs serves GET /media; MediaSignedURLTTL is the lifetime of the
+	// presigned URLs it redirects to when the store can sign (S3).
+	Blobs             ocop.Blobs
+	MediaSignedURLTTL time.Duration
 }
 
 // API holds the handlers' dependencies.
@@ -95,6 +100,7 @@ func New(d Deps) (*gin.Engine, error) {
 	})
 
 	a.routesOps(r)
+	a.routesMedia(r)
 	v1 := r.Group("/api/v1")
 	a.routesAuth(v1)
 	return r, nil

@@ -131,7 +131,13 @@ func NewServer(t testing.TB, db testdb.DB, opts ...ServerOption) *Server {
 		a.Close()
 	})
 	s := &Server{App: a, URL: hs.URL, DB: db, t: t, clock: clock}
-	s.client = &http.Client{Transport: &validatingTransport{t: t, base: http.DefaultTransport}, Timeout: 60 * time.Second}
+	s.client = &http.Client{
+		Transport: &validatingTransport{t: t, base: http.DefaultTransport}, Timeout: 60 * time.Second,
+		// Tests check the API's own answers: a redirect (e.g. GET /media to a
+		// presigned S3 URL) is returned, not followed to a server the
+		// contract does not describe.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	return s
 }
 
