@@ -53,6 +53,9 @@ var statusOf = map[ocop.Code]int{
 	ocop.CodeInvalidImage:     http.StatusUnprocessableEntity,
 	ocop.CodeImageTooLarge:    http.StatusUnprocessableEntity,
 	ocop.CodeMediaUnavailable: http.StatusServiceUnavailable,
+
+	ocop.CodeProducerUnverified: http.StatusForbidden,
+	ocop.CodeTooManyImages:      http.StatusConflict,
 }
 
 // StatusOf returns the HTTP status of a code (500 for unknown codes).
