@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 )
@@ -40,6 +41,11 @@ type Deps struct {
 	// presigned URLs it redirects to when the store can sign (S3).
 	Blobs             ocop.Blobs
 	MediaSignedURLTTL time.Duration
+
+	// Listings serves listings and their photos; ListingImageMaxBytes is the
+	// photo upload cap (the route's body limit is sized from it).
+	Listings             *listings.Service
+	ListingImageMaxBytes int64
 }
 
 // API holds the handlers' dependencies.
@@ -103,5 +109,6 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesMedia(r)
 	v1 := r.Group("/api/v1")
 	a.routesAuth(v1)
+	a.routesListings(v1)
 	return r, nil
 }
