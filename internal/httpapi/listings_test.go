@@ -35,10 +35,6 @@ type market struct {
 	ownerCtx, admin  context.Context
 }
 
-func asUser(id string, roles ...ocop.Role) context.Context {
-	return ocop.WithPrincipal(context.Background(), ocop.Principal{UserID: id, Roles: roles})
-}
-
 func newProducer(t *testing.T, s *Server, email, name string) (token, producerID string, ctx context.Context) {
 	t.Helper()
 	u := register(t, s, email, "producer")

@@ -34,6 +34,9 @@ const TopicChanged = "listing.changed"
 type Repo interface {
 	Create(ctx context.Context, l *ocop.Listing) error
 	Get(ctx context.Context, id string) (*ocop.Listing, error)
+	// GetWithCertificate also returns the standing of the listing's
+	// certificate (ID, ProducerID, Status, Stars, ExpiresOn; nil for none).
+	GetWithCertificate(ctx context.Context, id string) (*ocop.Listing, *ocop.Certificate, error)
 	GetForUpdate(ctx context.Context, id string) (*ocop.Listing, error)
 	Update(ctx context.Context, l *ocop.Listing, prev int64) error
 	List(ctx context.Context, f ocop.ListingFilter) ([]ocop.Listing, error)
@@ -252,7 +255,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*View, error) {
 // Get returns a listing: published ones to anyone, the others to the
 // producer's members and admins only (not_found for everyone else).
 func (s *Service) Get(ctx context.Context, id string) (*View, error) {
-	l, err := s.Listings.Get(ctx, id)
+	l, cert, err := s.Listings.GetWithCertificate(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +266,7 @@ func (s *Service) Get(ctx context.Context, id string) (*View, error) {
 	if l.Status != ocop.ListingPublished && !owner && !isAdmin(ctx) {
 		return nil, ocop.NotFound("listing")
 	}
-	return s.view(ctx, l, owner)
+	return &View{Listing: l, Owner: owner, Stars: s.starsFrom(l, cert)}, nil
 }
 
 // view adds what the reader sees beyond the record: the stars in force.
@@ -290,10 +293,16 @@ func (s *Service) starsOf(ctx context.Context, l *ocop.Listing) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if c.ProducerID != l.ProducerID || !c.InForceOn(ocop.DateOf(s.Now())) {
-		return 0, nil
+	return s.starsFrom(l, c), nil
+}
+
+// starsFrom applies the rule: stars only from a certificate of the
+// listing's own producer that is verified and unexpired today in Vietnam.
+func (s *Service) starsFrom(l *ocop.Listing, c *ocop.Certificate) int {
+	if c == nil || c.ProducerID != l.ProducerID || !c.InForceOn(ocop.DateOf(s.Now())) {
+		return 0
 	}
-	return c.Stars, nil
+	return c.Stars
 }
 
 // modify runs change on the locked listing inside a transaction, after

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -323,4 +324,102 @@ func (r *Listings) SetImagePositions(ctx context.Context, listingID string, ids 
 		}
 	}
 	return nil
+}
+
+// The public read of a listing runs on every product page view, so it is
+// one prepared statement scanned by hand instead of GORM queries (which cost
+// more than the rest of the request, as for sessions.ActiveUser). One
+// statement also means one snapshot: the listing, its photos and its
+// certificate can never come from different moments.
+const listingViewQuery = `SELECT l.id, l.producer_id, l.status, l.title_vi, l.title_en, l.description_vi, l.description_en,
+	l.product_group, l.product_set, l.certificate_id, l.unit, l.price_min_vnd, l.price_max_vnd, l.min_order_qty,
+	l.monthly_capacity, l.lead_time_days, l.shelf_life_days, l.packaging, l.tags, l.harvest_months,
+	l.sample_available, l.export_markets, l.certifications, l.version, l.published_at, l.created_by,
+	l.created_at, l.updated_at, c.producer_id, c.status, c.stars, c.expires_on,
+	i.id, i.position, i.width, i.height, i.source_format, i.source_bytes,
+	i.display_key, i.display_type, i.display_width, i.display_height, i.display_size,
+	i.thumb_key, i.thumb_type, i.thumb_width, i.thumb_height, i.thumb_size, i.created_at
+	FROM listings l
+	LEFT JOIN certificates c ON c.id = l.certificate_id
+	LEFT JOIN listing_images i ON i.listing_id = l.id
+	WHERE l.id = ?
+	ORDER BY i.position, i.id`
+
+// GetWithCertificate loads a listing with its images and the standing of
+// its certificate: the returned certificate carries only ID, ProducerID,
+// Status, Stars and ExpiresOn (what decides the stars shown), and is nil
+// when the listing names none. Inside a transaction it reads through it.
+func (r *Listings) GetWithCertificate(ctx context.Context, id string) (*ocop.Listing, *ocop.Certificate, error) {
+	if InTransaction(ctx) {
+		l, err := r.Get(ctx, id)
+		if err != nil || l.CertificateID == "" {
+			return l, nil, err
+		}
+		c, err := r.s.Certificates().Get(ctx, l.CertificateID)
+		if ocop.IsCode(err, ocop.CodeNotFound) {
+			return l, nil, nil
+		}
+		return l, c, err
+	}
+	stmt, err := r.s.prepared(ctx, listingViewQuery)
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	rows, err := stmt.QueryContext(ctx, id)
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	defer rows.Close()
+	var (
+		row                                              listingRow
+		certProducer, certStatus, certExpires            sql.NullString
+		certStars                                        sql.NullInt64
+		imID, imFormat, imDKey, imDType, imTKey, imTType sql.NullString
+		imPos, imW, imH, imDW, imDH, imTW, imTH          sql.NullInt64
+		imBytes, imDSize, imTSize                        sql.NullInt64
+		imCreated                                        sql.NullTime
+		l                                                *ocop.Listing
+	)
+	for rows.Next() {
+		err := rows.Scan(&row.ID, &row.ProducerID, &row.Status, &row.TitleVI, &row.TitleEN,
+			&row.DescriptionVI, &row.DescriptionEN, &row.ProductGroup, &row.ProductSet, &row.CertificateID, &row.Unit,
+			&row.PriceMinVND, &row.PriceMaxVND, &row.MinOrderQty, &row.MonthlyCapacity, &row.LeadTimeDays, &row.ShelfLifeDays,
+			&row.Packaging, &row.Tags, &row.HarvestMonths, &row.SampleAvailable, &row.ExportMarkets, &row.Certifications,
+			&row.Version, &row.PublishedAt, &row.CreatedBy, &row.CreatedAt, &row.UpdatedAt,
+			&certProducer, &certStatus, &certStars, &certExpires,
+			&imID, &imPos, &imW, &imH, &imFormat, &imBytes, &imDKey, &imDType, &imDW, &imDH, &imDSize,
+			&imTKey, &imTType, &imTW, &imTH, &imTSize, &imCreated)
+		if err != nil {
+			return nil, nil, translate(err)
+		}
+		if l == nil {
+			if l, err = row.toDomain(); err != nil {
+				return nil, nil, err
+			}
+		}
+		if imID.Valid {
+			l.Images = append(l.Images, ocop.ListingImage{
+				ID: imID.String, ListingID: l.ID, Position: int(imPos.Int64), Width: int(imW.Int64), Height: int(imH.Int64),
+				SourceFormat: imFormat.String, SourceBytes: imBytes.Int64,
+				Display:   ocop.ImageVariant{Key: imDKey.String, ContentType: imDType.String, Width: int(imDW.Int64), Height: int(imDH.Int64), Size: imDSize.Int64},
+				Thumb:     ocop.ImageVariant{Key: imTKey.String, ContentType: imTType.String, Width: int(imTW.Int64), Height: int(imTH.Int64), Size: imTSize.Int64},
+				CreatedAt: imCreated.Time.UTC(),
+			})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate(err)
+	}
+	if l == nil {
+		return nil, nil, ocop.NotFound("listing")
+	}
+	if !certStatus.Valid || !certProducer.Valid || !certStars.Valid || !certExpires.Valid {
+		return l, nil, nil
+	}
+	exp, err := ocop.ParseDate(certExpires.String)
+	if err != nil {
+		return nil, nil, fmt.Errorf("certificates.expires_on: %w", err)
+	}
+	return l, &ocop.Certificate{ID: l.CertificateID, ProducerID: certProducer.String, Status: ocop.CertificateStatus(certStatus.String),
+		Stars: int(certStars.Int64), ExpiresOn: exp}, nil
 }

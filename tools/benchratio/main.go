@@ -25,6 +25,7 @@ type ratio struct {
 // ratios is the list of tracked ratios; add a line when adding a benchmark.
 var ratios = []ratio{
 	{"GET /me full stack vs bare Gin /healthz", "BenchmarkFullStackMe", "BenchmarkBareGinHealthz", 0.40},
+	{"GET /listings/{id} (public) vs bare Gin /healthz", "BenchmarkListingGet", "BenchmarkBareGinHealthz", 0.25},
 }
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op`)
