@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
-	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 )
 
@@ -29,14 +28,8 @@ func (a *App) wireProducers() {
 		}
 		return err
 	}})
-	// Replaced documents and uploads whose row write failed.
-	a.Runner.Handle(jobs.Topic{Name: producers.TopicMediaDelete, BatchSize: 20, Handler: func(ctx context.Context, msgs []ocop.OutboxMessage) []error {
-		errs := make([]error, len(msgs))
-		for i, m := range msgs {
-			errs[i] = a.Blobs.Delete(ctx, m.Key)
-		}
-		return errs
-	}})
+	// Replaced documents and uploads whose row write failed go through
+	// media.delete (media.EnqueueDelete), handled by registerMedia.
 	// producer.changed and certificate.changed have no handler yet: the
 	// search index (issue 5) consumes them. Until then they wait in the
 	// outbox; workers only claim topics that have a handler.

@@ -109,6 +109,8 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesMedia(r)
 	v1 := r.Group("/api/v1")
 	a.routesAuth(v1)
+	a.routesPlaces(v1)
+	a.routesProducers(v1)
 	a.routesListings(v1)
 	return r, nil
 }

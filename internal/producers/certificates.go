@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/places"
 	"github.com/ocopconnect/ocopconnect/internal/taxonomy"
@@ -201,7 +202,7 @@ func (s *Service) reviewCertificate(ctx context.Context, id string, to ocop.Cert
 	}
 	var out *ocop.Certificate
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.Certificates.Get(ctx, id)
+		c, err := s.Certificates.GetForUpdate(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -324,7 +325,7 @@ func (s *Service) AttachDocument(ctx context.Context, certID string, content io.
 	}
 	var out *ocop.Certificate
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.Certificates.Get(ctx, certID)
+		c, err := s.Certificates.GetForUpdate(ctx, certID)
 		if err != nil {
 			return err
 		}
@@ -340,7 +341,7 @@ func (s *Service) AttachDocument(ctx context.Context, certID string, content io.
 			return err
 		}
 		if before.DocumentKey != "" {
-			if err := s.Outbox.Enqueue(ctx, ocop.OutboxMessage{Topic: TopicMediaDelete, Key: before.DocumentKey}); err != nil {
+			if err := media.EnqueueDelete(ctx, s.Outbox, before.DocumentKey, before.DocumentKey); err != nil {
 				return err
 			}
 		}
@@ -360,7 +361,7 @@ func (s *Service) AttachDocument(ctx context.Context, certID string, content io.
 func (s *Service) discard(ctx context.Context, key string) {
 	ctx = context.WithoutCancel(ctx)
 	if err := s.Blobs.Delete(ctx, key); err != nil {
-		_ = s.Outbox.Enqueue(ctx, ocop.OutboxMessage{Topic: TopicMediaDelete, Key: key})
+		_ = media.EnqueueDelete(ctx, s.Outbox, key, key)
 	}
 }
 

@@ -49,6 +49,7 @@ type CertificateRepo interface {
 	Create(ctx context.Context, c *ocop.Certificate, productKey string) error
 	Update(ctx context.Context, c *ocop.Certificate, productKey string) error
 	Get(ctx context.Context, id string) (*ocop.Certificate, error)
+	GetForUpdate(ctx context.Context, id string) (*ocop.Certificate, error)
 	ByProducer(ctx context.Context, producerID string, statuses ...ocop.CertificateStatus) ([]ocop.Certificate, error)
 	InForce(ctx context.Context, producerIDs []string, day ocop.Date) ([]ocop.Certificate, error)
 	ByDecisionAndProduct(ctx context.Context, producerID, decisionNumber, productKey string) (*ocop.Certificate, error)
@@ -76,6 +77,10 @@ type Service struct {
 }
 
 func (s *Service) today() ocop.Date { return ocop.DateOf(s.Now()) }
+
+// Today is the current calendar day in Vietnam by the service's clock
+// (days to expiry are counted from it).
+func (s *Service) Today() ocop.Date { return s.today() }
 
 func caller(ctx context.Context) (ocop.Principal, bool) {
 	p, ok := ocop.PrincipalFrom(ctx)

@@ -99,7 +99,7 @@ func (r *Certificates) Create(ctx context.Context, c *ocop.Certificate, productK
 		row.DocumentKey, row.DocumentType, row.DocumentSize = &c.DocumentKey, &c.DocumentType, &c.DocumentSize
 	}
 	if err := translate(r.s.conn(ctx).Create(&row).Error); err != nil {
-		if isConstraint(err, "certificates_decision_product_key", "") {
+		if isUniqueViolation(err, "certificates_decision_product_key", "", "") {
 			return errDuplicateCertificate(err)
 		}
 		return err
@@ -123,7 +123,7 @@ func (r *Certificates) Update(ctx context.Context, c *ocop.Certificate, productK
 	}
 	res := r.s.conn(ctx).Model(&certificateRow{}).Where("id = ?", c.ID).Updates(cols)
 	if err := translate(res.Error); err != nil {
-		if isConstraint(err, "certificates_decision_product_key", "") {
+		if isUniqueViolation(err, "certificates_decision_product_key", "", "") {
 			return errDuplicateCertificate(err)
 		}
 		return err
@@ -138,6 +138,25 @@ func (r *Certificates) Update(ctx context.Context, c *ocop.Certificate, productK
 func (r *Certificates) Get(ctx context.Context, id string) (*ocop.Certificate, error) {
 	var row certificateRow
 	err := r.s.conn(ctx).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ocop.NotFound("certificate")
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	return row.toDomain()
+}
+
+// GetForUpdate loads a certificate inside a transaction, locking its row on
+// PostgreSQL so that two admins reviewing it at once act one after the other
+// (SQLite transactions already hold the write lock).
+func (r *Certificates) GetForUpdate(ctx context.Context, id string) (*ocop.Certificate, error) {
+	q := r.s.conn(ctx).Where("id = ?", id)
+	if r.s.isPostgres() {
+		q = q.Clauses(lockingUpdate())
+	}
+	var row certificateRow
+	err := q.Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ocop.NotFound("certificate")
 	}

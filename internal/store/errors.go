@@ -62,7 +62,9 @@ func translate(err error) error {
 var errNoRows = errors.New("no rows")
 
 var (
-	sqliteColumnsRe = regexp.MustCompile(`constraint failed: ([\w.]+(?:, [\w.]+)*)`)
+	// The driver prefixes SQLite's own "UNIQUE constraint failed: t.c" with
+	// "constraint failed: ", so the columns follow the last occurrence.
+	sqliteColumnsRe = regexp.MustCompile(`.*constraint failed: ([\w.]+(?:, [\w.]+)*)`)
 	sqliteIndexRe   = regexp.MustCompile(`constraint failed: (?:index '([^']+)'|(\w+)$)`)
 	pgKeyRe         = regexp.MustCompile(`Key \(([^)]+)\)`)
 )

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -91,7 +92,9 @@ func errTaxCodeTaken(err error) error {
 		Fields: []ocop.FieldError{{Field: "tax_code", Message: "is already registered"}}, Err: err}
 }
 
-func isConstraint(err error, name, column string) bool {
+// isUniqueViolation reports whether err broke the named unique index (or,
+// where SQLite names columns instead, the unique column of table).
+func isUniqueViolation(err error, name, table, column string) bool {
 	cv, ok := ocop.AsConstraint(err)
 	if !ok || cv.Kind != "unique" {
 		return false
@@ -99,12 +102,7 @@ func isConstraint(err error, name, column string) bool {
 	if cv.Name == name {
 		return true
 	}
-	for _, c := range cv.Columns {
-		if c == column {
-			return true
-		}
-	}
-	return false
+	return column != "" && cv.Table == table && slices.Contains(cv.Columns, column)
 }
 
 // Create inserts a producer; nameKey is its folded legal name.
@@ -117,7 +115,7 @@ func (r *Producers) Create(ctx context.Context, p *ocop.Producer, nameKey string
 		CreatedBy: strPtr(p.CreatedBy), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
 	}
 	if err := translate(r.s.conn(ctx).Create(&row).Error); err != nil {
-		if isConstraint(err, "producers_tax_code_key", "producers.tax_code") {
+		if isUniqueViolation(err, "producers_tax_code_key", "producers", "tax_code") {
 			return errTaxCodeTaken(err)
 		}
 		return err
@@ -129,7 +127,7 @@ func (r *Producers) Create(ctx context.Context, p *ocop.Producer, nameKey string
 func (r *Producers) Update(ctx context.Context, p *ocop.Producer, nameKey string) error {
 	res := r.s.conn(ctx).Model(&producerRow{}).Where("id = ?", p.ID).Updates(producerColumns(p, nameKey))
 	if err := translate(res.Error); err != nil {
-		if isConstraint(err, "producers_tax_code_key", "producers.tax_code") {
+		if isUniqueViolation(err, "producers_tax_code_key", "producers", "tax_code") {
 			return errTaxCodeTaken(err)
 		}
 		return err
@@ -289,7 +287,10 @@ func (r *Producers) MemberRole(ctx context.Context, producerID, userID string) (
 // Members lists a producer's members with their names, owner first.
 func (r *Producers) Members(ctx context.Context, producerID string) ([]ocop.ProducerMember, error) {
 	var rows []struct {
-		memberRow
+		ProducerID  string
+		UserID      string
+		Role        string
+		CreatedAt   time.Time
 		Email       string
 		DisplayName string
 	}
