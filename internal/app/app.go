@@ -151,8 +151,8 @@ func (a *App) wire() error {
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
-		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL,
-		Listings: a.Listings, ListingImageMaxBytes: cfg.MediaMaxUploadBytes,
+		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
+		Listings: a.Listings,
 	})
 	return err
 }

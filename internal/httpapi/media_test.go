@@ -157,7 +157,11 @@ func TestMediaStoreDown(t *testing.T) {
 }
 
 func TestMediaDeleteTopic(t *testing.T) {
-	s := NewServer(t, sqliteDB(t))
+	ForEachDatabase(t, testMediaDeleteTopic)
+}
+
+func testMediaDeleteTopic(t *testing.T, db DB) {
+	s := NewServer(t, db)
 	ctx := context.Background()
 	im, _ := upload(t, s)
 	kept, _ := upload(t, s)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
+	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 )
@@ -41,11 +42,11 @@ type Deps struct {
 	// presigned URLs it redirects to when the store can sign (S3).
 	Blobs             ocop.Blobs
 	MediaSignedURLTTL time.Duration
+	// Media processes image uploads (receiveImage).
+	Media *media.Processor
 
-	// Listings serves listings and their photos; ListingImageMaxBytes is the
-	// photo upload cap (the route's body limit is sized from it).
-	Listings             *listings.Service
-	ListingImageMaxBytes int64
+	// Listings serves listings and their photos.
+	Listings *listings.Service
 }
 
 // API holds the handlers' dependencies.
