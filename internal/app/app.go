@@ -27,6 +27,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
+	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -62,6 +63,7 @@ type App struct {
 	Search *search.Index
 	// Telemetry is the tracer provider (a no-op one without OCOP_OTEL_ENDPOINT).
 	Telemetry *telemetry.Provider
+	Listings  *listings.Service
 }
 
 // Options adjust wiring for tests and tools.
@@ -182,6 +184,7 @@ func (a *App) wire() error {
 	a.wireProducers()
 	a.registerMedia()
 	a.wireEvents()
+	a.wireListings()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -194,8 +197,9 @@ func (a *App) wire() error {
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
-		Events:  a.Events,
-		Tracing: a.Telemetry,
+		Events:   a.Events,
+		Tracing:  a.Telemetry,
+		Listings: a.Listings,
 	})
 	return err
 }
