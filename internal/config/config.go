@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/ocopconnect/ocopconnect/internal/mailer"
 )
 
 // Environment names.
@@ -70,6 +73,15 @@ type Config struct {
 	MediaMaxUploadBytes         int64         `env:"OCOP_MEDIA_MAX_UPLOAD_BYTES" envDefault:"10485760" doc:"Largest image upload accepted (bytes); the upload is cut off with 413 as soon as it passes this, while streaming."`
 	MediaMaxPixels              int64         `env:"OCOP_MEDIA_MAX_PIXELS" envDefault:"50000000" doc:"Largest image accepted, in pixels (width x height), checked from the header before decoding: guards against decompression bombs. Decoding needs about 4 bytes per pixel."`
 	MediaSignedURLTTL           time.Duration `env:"OCOP_MEDIA_SIGNED_URL_TTL" envDefault:"15m" doc:"Lifetime of the presigned S3 URLs that GET /media/{key} redirects to (S3 backend only)."`
+
+	SMTPURL              string        `env:"OCOP_SMTP_URL" secret:"password" doc:"Mail server for notification e-mails: smtp://user:pass@host:587 (STARTTLS when offered; ?tls=mandatory requires it, ?tls=none never uses it) or smtps://user:pass@host:465 (implicit TLS). Empty: e-mails are written to the log instead of sent."`
+	SMTPFrom             string        `env:"OCOP_SMTP_FROM" envDefault:"OCOP Connect <no-reply@ocopconnect.vn>" doc:"Sender of notification e-mails (\"Name <address>\" or an address)."`
+	SMTPTimeout          time.Duration `env:"OCOP_SMTP_TIMEOUT" envDefault:"30s" doc:"Time limit of one SMTP delivery; a failed delivery is retried by the outbox with backoff."`
+	InquiryMaxPerHour    int           `env:"OCOP_INQUIRY_MAX_PER_HOUR" envDefault:"10" doc:"New inquiries one buyer may send per hour (429 with Retry-After beyond it)."`
+	InquiryMaxPerDay     int           `env:"OCOP_INQUIRY_MAX_PER_DAY" envDefault:"30" doc:"New inquiries one buyer may send per day."`
+	InquirySpamReporters int           `env:"OCOP_INQUIRY_SPAM_REPORTERS" envDefault:"3" doc:"A buyer whose inquiries this many different producers reported as spam in the last 90 days is throttled to OCOP_INQUIRY_SPAM_MAX_PER_DAY (0 turns the throttle off)."`
+	InquirySpamMaxPerDay int           `env:"OCOP_INQUIRY_SPAM_MAX_PER_DAY" envDefault:"2" doc:"New inquiries per day (and at most one per hour) for a buyer throttled for spam."`
+	InquiryExpiryDays    int           `env:"OCOP_INQUIRY_EXPIRY_DAYS" envDefault:"7" doc:"Days an inquiry waits for a first producer reply before the daily job marks it expired (producers are warned a day before)."`
 }
 
 // Load reads the configuration from the process environment.
@@ -229,6 +241,7 @@ func (c *Config) Validate() error {
 		bad("CertificateDocumentMaxBytes", "must be at least 1024")
 	}
 	c.validateMedia(bad)
+	c.validateInquiries(bad)
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))
 	}
@@ -269,6 +282,32 @@ func (c *Config) validateMedia(bad func(field, format string, args ...any)) {
 	}
 	if c.MediaSignedURLTTL < time.Minute || c.MediaSignedURLTTL > 24*time.Hour {
 		bad("MediaSignedURLTTL", "must be between 1m and 24h")
+	}
+}
+
+func (c *Config) validateInquiries(bad func(field, format string, args ...any)) {
+	if c.SMTPURL != "" {
+		if _, err := mailer.ParseURL(c.SMTPURL); err != nil {
+			bad("SMTPURL", "%s", err)
+		}
+	}
+	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+		bad("SMTPFrom", "must be an e-mail address, optionally with a name (OCOP Connect <no-reply@example.vn>)")
+	}
+	if c.SMTPTimeout < time.Second {
+		bad("SMTPTimeout", "must be at least 1s")
+	}
+	if c.InquiryMaxPerHour < 1 || c.InquiryMaxPerDay < c.InquiryMaxPerHour {
+		bad("InquiryMaxPerHour", "must be at least 1 and at most OCOP_INQUIRY_MAX_PER_DAY")
+	}
+	if c.InquirySpamReporters < 0 {
+		bad("InquirySpamReporters", "must not be negative")
+	}
+	if c.InquirySpamMaxPerDay < 0 {
+		bad("InquirySpamMaxPerDay", "must not be negative")
+	}
+	if c.InquiryExpiryDays < 1 || c.InquiryExpiryDays > 90 {
+		bad("InquiryExpiryDays", "must be between 1 and 90")
 	}
 }
 

@@ -53,6 +53,10 @@ var statusOf = map[ocop.Code]int{
 	ocop.CodeInvalidImage:     http.StatusUnprocessableEntity,
 	ocop.CodeImageTooLarge:    http.StatusUnprocessableEntity,
 	ocop.CodeMediaUnavailable: http.StatusServiceUnavailable,
+
+	ocop.CodeInquiryClosed:     http.StatusConflict,
+	ocop.CodeInvalidTransition: http.StatusConflict,
+	ocop.CodeOwnListing:        http.StatusForbidden,
 }
 
 // StatusOf returns the HTTP status of a code (500 for unknown codes).

@@ -142,3 +142,10 @@ func FieldInvalid(field, format string, args ...any) error {
 	v.Add(field, format, args...)
 	return v.Err()
 }
+
+// Inquiries.
+const (
+	CodeInquiryClosed     Code = "inquiry_closed"     // the inquiry reached a final state; nothing more can be written
+	CodeInvalidTransition Code = "invalid_transition" // the inquiry's state does not allow this step (e.g. won before any reply)
+	CodeOwnListing        Code = "own_listing"        // a producer's member asked about the producer's own listing
+)
