@@ -11,7 +11,9 @@ import (
 // transaction round.
 const expiryBatch = 100
 
-func (s *Service) expiryAge() time.Duration { return time.Duration(s.Limits.ExpiryDays) * 24 * time.Hour }
+func (s *Service) expiryAge() time.Duration {
+	return time.Duration(s.Limits.ExpiryDays) * 24 * time.Hour
+}
 
 // ExpireDue expires the open inquiries (no producer reply) older than
 // Limits.ExpiryDays and tells both sides. Each inquiry changes in its own

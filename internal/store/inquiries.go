@@ -154,7 +154,9 @@ func (r *Inquiries) get(ctx context.Context, id string, lock bool) (*ocop.Inquir
 }
 
 // Get loads an inquiry.
-func (r *Inquiries) Get(ctx context.Context, id string) (*ocop.Inquiry, error) { return r.get(ctx, id, false) }
+func (r *Inquiries) Get(ctx context.Context, id string) (*ocop.Inquiry, error) {
+	return r.get(ctx, id, false)
+}
 
 // GetForUpdate loads an inquiry inside a transaction, locking its row on
 // PostgreSQL (SQLite transactions hold the write lock already).
