@@ -24,6 +24,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/config"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
+	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -49,6 +50,7 @@ type App struct {
 	// Producers is the producers/certificates use case.
 	Producers *producers.Service
 	Media     *media.Processor
+	Listings  *listings.Service
 }
 
 // Options adjust wiring for tests and tools.
@@ -140,6 +142,7 @@ func (a *App) wire() error {
 	a.registerPings()
 	a.wireProducers()
 	a.registerMedia()
+	a.wireListings()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -151,6 +154,7 @@ func (a *App) wire() error {
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
+		Listings: a.Listings, ListingImageMaxBytes: cfg.MediaMaxUploadBytes,
 	})
 	return err
 }

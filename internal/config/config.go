@@ -63,16 +63,19 @@ type Config struct {
 	TrustedProxies []string `env:"OCOP_TRUSTED_PROXIES" doc:"Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted for the client IP. Empty: the TCP peer is the client."`
 	PublicBaseURL  string   `env:"OCOP_PUBLIC_BASE_URL" doc:"External base URL of the API (https://api.example.vn), used in links. Empty: derived from each request."`
 
-	CertificateDocumentMaxBytes int64         `env:"OCOP_CERTIFICATE_DOCUMENT_MAX_BYTES" envDefault:"10485760" doc:"Largest scanned OCOP certificate document accepted (PDF, JPEG or PNG; bytes); larger uploads get 413."`
-	S3Endpoint                  string        `env:"OCOP_S3_ENDPOINT" doc:"S3 server (MinIO, AWS, ...) as host:port, without scheme. Empty: media is stored on local disk under DATA_DIR/media."`
-	S3AccessKey                 string        `env:"OCOP_S3_ACCESS_KEY" doc:"S3 access key ID (required with OCOP_S3_ENDPOINT)."`
-	S3SecretKey                 string        `env:"OCOP_S3_SECRET_KEY" secret:"all" doc:"S3 secret access key (required with OCOP_S3_ENDPOINT)."`
-	S3Bucket                    string        `env:"OCOP_S3_BUCKET" envDefault:"ocopconnect" doc:"Bucket holding the media; created on first use if missing."`
-	S3Region                    string        `env:"OCOP_S3_REGION" envDefault:"us-east-1" doc:"Region of the bucket (MinIO accepts any; AWS needs the bucket's region)."`
-	S3UseTLS                    bool          `env:"OCOP_S3_USE_TLS" envDefault:"true" doc:"Talk HTTPS to the S3 server. Turn off only for a server on a private network (e.g. MinIO in docker compose)."`
-	MediaMaxUploadBytes         int64         `env:"OCOP_MEDIA_MAX_UPLOAD_BYTES" envDefault:"10485760" doc:"Largest image upload accepted (bytes); the upload is cut off with 413 as soon as it passes this, while streaming."`
-	MediaMaxPixels              int64         `env:"OCOP_MEDIA_MAX_PIXELS" envDefault:"50000000" doc:"Largest image accepted, in pixels (width x height), checked from the header before decoding: guards against decompression bombs. Decoding needs about 4 bytes per pixel."`
-	MediaSignedURLTTL           time.Duration `env:"OCOP_MEDIA_SIGNED_URL_TTL" envDefault:"15m" doc:"Lifetime of the presigned S3 URLs that GET /media/{key} redirects to (S3 backend only)."`
+	CertificateDocumentMaxBytes int64 `env:"OCOP_CERTIFICATE_DOCUMENT_MAX_BYTES" envDefault:"10485760" doc:"Largest scanned OCOP certificate document accepted (PDF, JPEG or PNG; bytes); larger uploads get 413."`
+
+	S3Endpoint          string        `env:"OCOP_S3_ENDPOINT" doc:"S3 server (MinIO, AWS, ...) as host:port, without scheme. Empty: media is stored on local disk under DATA_DIR/media."`
+	S3AccessKey         string        `env:"OCOP_S3_ACCESS_KEY" doc:"S3 access key ID (required with OCOP_S3_ENDPOINT)."`
+	S3SecretKey         string        `env:"OCOP_S3_SECRET_KEY" secret:"all" doc:"S3 secret access key (required with OCOP_S3_ENDPOINT)."`
+	S3Bucket            string        `env:"OCOP_S3_BUCKET" envDefault:"ocopconnect" doc:"Bucket holding the media; created on first use if missing."`
+	S3Region            string        `env:"OCOP_S3_REGION" envDefault:"us-east-1" doc:"Region of the bucket (MinIO accepts any; AWS needs the bucket's region)."`
+	S3UseTLS            bool          `env:"OCOP_S3_USE_TLS" envDefault:"true" doc:"Talk HTTPS to the S3 server. Turn off only for a server on a private network (e.g. MinIO in docker compose)."`
+	MediaMaxUploadBytes int64         `env:"OCOP_MEDIA_MAX_UPLOAD_BYTES" envDefault:"10485760" doc:"Largest image upload accepted (bytes); the upload is cut off with 413 as soon as it passes this, while streaming."`
+	MediaMaxPixels      int64         `env:"OCOP_MEDIA_MAX_PIXELS" envDefault:"50000000" doc:"Largest image accepted, in pixels (width x height), checked from the header before decoding: guards against decompression bombs. Decoding needs about 4 bytes per pixel."`
+	MediaSignedURLTTL   time.Duration `env:"OCOP_MEDIA_SIGNED_URL_TTL" envDefault:"15m" doc:"Lifetime of the presigned S3 URLs that GET /media/{key} redirects to (S3 backend only)."`
+
+	ListingMaxImages int `env:"OCOP_LISTING_MAX_IMAGES" envDefault:"10" doc:"Most photos a listing may have; uploads beyond it get 409 too_many_images."`
 
 	SMTPURL              string        `env:"OCOP_SMTP_URL" secret:"password" doc:"Mail server for notification e-mails: smtp://user:pass@host:587 (STARTTLS when offered; ?tls=mandatory requires it, ?tls=none never uses it) or smtps://user:pass@host:465 (implicit TLS). Empty: e-mails are written to the log instead of sent."`
 	SMTPFrom             string        `env:"OCOP_SMTP_FROM" envDefault:"OCOP Connect <no-reply@ocopconnect.vn>" doc:"Sender of notification e-mails (\"Name <address>\" or an address)."`
@@ -241,6 +244,9 @@ func (c *Config) Validate() error {
 		bad("CertificateDocumentMaxBytes", "must be at least 1024")
 	}
 	c.validateMedia(bad)
+	if c.ListingMaxImages < 1 || c.ListingMaxImages > 100 {
+		bad("ListingMaxImages", "must be between 1 and 100")
+	}
 	c.validateInquiries(bad)
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))

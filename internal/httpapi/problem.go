@@ -54,6 +54,9 @@ var statusOf = map[ocop.Code]int{
 	ocop.CodeImageTooLarge:    http.StatusUnprocessableEntity,
 	ocop.CodeMediaUnavailable: http.StatusServiceUnavailable,
 
+	ocop.CodeProducerUnverified: http.StatusForbidden,
+	ocop.CodeTooManyImages:      http.StatusConflict,
+
 	ocop.CodeInquiryClosed:     http.StatusConflict,
 	ocop.CodeInvalidTransition: http.StatusConflict,
 	ocop.CodeOwnListing:        http.StatusForbidden,

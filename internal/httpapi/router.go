@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -43,6 +44,11 @@ type Deps struct {
 	MediaSignedURLTTL time.Duration
 	// Media processes image uploads (receiveImage).
 	Media *media.Processor
+
+	// Listings serves listings and their photos; ListingImageMaxBytes is the
+	// photo upload cap (the route's body limit is sized from it).
+	Listings             *listings.Service
+	ListingImageMaxBytes int64
 }
 
 // API holds the handlers' dependencies.
@@ -108,5 +114,6 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesAuth(v1)
 	a.routesPlaces(v1)
 	a.routesProducers(v1)
+	a.routesListings(v1)
 	return r, nil
 }

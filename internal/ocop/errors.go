@@ -143,6 +143,12 @@ func FieldInvalid(field, format string, args ...any) error {
 	return v.Err()
 }
 
+// Listings.
+const (
+	CodeProducerUnverified Code = "producer_not_verified" // only a verified producer may publish
+	CodeTooManyImages      Code = "too_many_images"       // the listing has its maximum number of photos
+)
+
 // Inquiries.
 const (
 	CodeInquiryClosed     Code = "inquiry_closed"     // the inquiry reached a final state; nothing more can be written

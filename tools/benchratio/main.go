@@ -28,6 +28,7 @@ var ratios = []ratio{
 	// Decoding is the floor of any image pipeline; the upload adds the
 	// resizes, two encodes and two writes (30-45% measured on 2 shared cores).
 	{"2 MB JPEG upload+process vs plain decode", "BenchmarkImageUpload2MB", "BenchmarkImageDecode2MB", 0.20},
+	{"GET /listings/{id} (public) vs bare Gin /healthz", "BenchmarkListingGet", "BenchmarkBareGinHealthz", 0.25},
 }
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op`)
