@@ -23,9 +23,11 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/config"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
+	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/store"
@@ -51,6 +53,8 @@ type App struct {
 	Producers *producers.Service
 	Media     *media.Processor
 	Listings  *listings.Service
+	Inquiries *inquiries.Service
+	Notify    *notify.Service
 }
 
 // Options adjust wiring for tests and tools.
@@ -143,6 +147,9 @@ func (a *App) wire() error {
 	a.wireProducers()
 	a.registerMedia()
 	a.wireListings()
+	if err := a.wireInquiries(); err != nil {
+		return err
+	}
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -155,6 +162,7 @@ func (a *App) wire() error {
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
 		Listings: a.Listings, ListingImageMaxBytes: cfg.MediaMaxUploadBytes,
+		Inquiries: a.Inquiries, Notifications: a.Notify,
 	})
 	return err
 }

@@ -11,8 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 )
@@ -49,6 +51,11 @@ type Deps struct {
 	// photo upload cap (the route's body limit is sized from it).
 	Listings             *listings.Service
 	ListingImageMaxBytes int64
+
+	// Inquiries serves buyer inquiries and producer responsiveness;
+	// Notifications the in-app notifications.
+	Inquiries     *inquiries.Service
+	Notifications *notify.Service
 }
 
 // API holds the handlers' dependencies.
@@ -115,5 +122,6 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesPlaces(v1)
 	a.routesProducers(v1)
 	a.routesListings(v1)
+	a.routesInquiries(v1)
 	return r, nil
 }

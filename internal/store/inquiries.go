@@ -315,7 +315,7 @@ const unreadCond = `m.seq > COALESCE((SELECT r.last_read_seq FROM inquiry_reads 
 const participantCond = `(i.buyer_id = ? OR i.producer_id IN (SELECT pm.producer_id FROM producer_members pm WHERE pm.user_id = ?))`
 
 type inquirySummaryRow struct {
-	inquiryRow
+	Row    inquiryRow `gorm:"embedded"`
 	Side   string
 	Unread int
 }
@@ -369,7 +369,7 @@ func (r *Inquiries) List(ctx context.Context, f ocop.InquiryFilter) ([]ocop.Inqu
 	}
 	out := make([]ocop.InquirySummary, 0, len(rows))
 	for i := range rows {
-		q, err := rows[i].toDomain()
+		q, err := rows[i].Row.toDomain()
 		if err != nil {
 			return nil, err
 		}

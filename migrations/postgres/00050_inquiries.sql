@@ -7,7 +7,7 @@
 
 CREATE TABLE inquiries (
     id                     TEXT PRIMARY KEY,
-    listing_id             TEXT NOT NULL,
+    listing_id             TEXT NOT NULL REFERENCES listings (id) ON DELETE CASCADE,
     producer_id            TEXT NOT NULL REFERENCES producers (id) ON DELETE CASCADE,
     buyer_id               TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     listing_title          TEXT NOT NULL,
