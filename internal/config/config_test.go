@@ -33,19 +33,23 @@ func TestZeroConfigurationDefaults(t *testing.T) {
 
 func TestBadValuesNameTheVariable(t *testing.T) {
 	cases := map[string]map[string]string{
-		"OCOP_ADDR":              {"OCOP_ADDR": "no-port"},
-		"OCOP_DATABASE_URL":      {"OCOP_DATABASE_URL": "mysql://x"},
-		"OCOP_LOG_FORMAT":        {"OCOP_LOG_FORMAT": "xml"},
-		"OCOP_LOG_LEVEL":         {"OCOP_LOG_LEVEL": "loud"},
-		"OCOP_WORKERS":           {"OCOP_WORKERS": "-1"},
-		"OCOP_SHUTDOWN_GRACE":    {"OCOP_SHUTDOWN_GRACE": "soon"},
-		"OCOP_JWT_KEY":           {"OCOP_JWT_KEY": "short"},
-		"OCOP_ENV":               {"OCOP_ENV": "staging"},
-		"OCOP_CORS_ORIGINS":      {"OCOP_CORS_ORIGINS": "example.vn"},
-		"OCOP_TRUSTED_PROXIES":   {"OCOP_TRUSTED_PROXIES": "10.0.0.0/99"},
-		"OCOP_MAX_BODY_BYTES":    {"OCOP_MAX_BODY_BYTES": "lots"},
-		"OCOP_REFRESH_TOKEN_TTL": {"OCOP_REFRESH_TOKEN_TTL": "1m", "OCOP_ACCESS_TOKEN_TTL": "10m"},
-		"OCOP_MIGRATE_ON_START":  {"OCOP_MIGRATE_ON_START": "perhaps"},
+		"OCOP_ADDR":                 {"OCOP_ADDR": "no-port"},
+		"OCOP_DATABASE_URL":         {"OCOP_DATABASE_URL": "mysql://x"},
+		"OCOP_LOG_FORMAT":           {"OCOP_LOG_FORMAT": "xml"},
+		"OCOP_LOG_LEVEL":            {"OCOP_LOG_LEVEL": "loud"},
+		"OCOP_WORKERS":              {"OCOP_WORKERS": "-1"},
+		"OCOP_SHUTDOWN_GRACE":       {"OCOP_SHUTDOWN_GRACE": "soon"},
+		"OCOP_JWT_KEY":              {"OCOP_JWT_KEY": "short"},
+		"OCOP_ENV":                  {"OCOP_ENV": "staging"},
+		"OCOP_CORS_ORIGINS":         {"OCOP_CORS_ORIGINS": "example.vn"},
+		"OCOP_TRUSTED_PROXIES":      {"OCOP_TRUSTED_PROXIES": "10.0.0.0/99"},
+		"OCOP_MAX_BODY_BYTES":       {"OCOP_MAX_BODY_BYTES": "lots"},
+		"OCOP_REFRESH_TOKEN_TTL":    {"OCOP_REFRESH_TOKEN_TTL": "1m", "OCOP_ACCESS_TOKEN_TTL": "10m"},
+		"OCOP_MIGRATE_ON_START":     {"OCOP_MIGRATE_ON_START": "perhaps"},
+		"OCOP_SMTP_URL":             {"OCOP_SMTP_URL": "http://mail.example.vn"},
+		"OCOP_SMTP_FROM":            {"OCOP_SMTP_FROM": "not an address"},
+		"OCOP_INQUIRY_MAX_PER_HOUR": {"OCOP_INQUIRY_MAX_PER_HOUR": "50", "OCOP_INQUIRY_MAX_PER_DAY": "10"},
+		"OCOP_INQUIRY_EXPIRY_DAYS":  {"OCOP_INQUIRY_EXPIRY_DAYS": "0"},
 	}
 	for variable, env := range cases {
 		t.Run(variable, func(t *testing.T) {
@@ -73,6 +77,7 @@ func TestSecretsAreRedacted(t *testing.T) {
 		"OCOP_JWT_KEY":           "super-secret-signing-key-0123456789",
 		"OCOP_JWT_PREVIOUS_KEYS": "old-secret-signing-key-0123456789ab",
 		"OCOP_DATABASE_URL":      "postgres://ocop:db-password@db:5432/ocop?sslmode=disable",
+		"OCOP_SMTP_URL":          "smtp://mailer:smtp-password@mail.example.vn:587",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +85,7 @@ func TestSecretsAreRedacted(t *testing.T) {
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	out := buf.String()
-	for _, secret := range []string{"super-secret", "old-secret", "db-password"} {
+	for _, secret := range []string{"super-secret", "old-secret", "db-password", "smtp-password"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("secret %q in log: %s", secret, out)
 		}

@@ -28,6 +28,10 @@ var ratios = []ratio{
 	// Decoding is the floor of any image pipeline; the upload adds the
 	// resizes, two encodes and two writes (30-45% measured on 2 shared cores).
 	{"2 MB JPEG upload+process vs plain decode", "BenchmarkImageUpload2MB", "BenchmarkImageDecode2MB", 0.20},
+	// Same use case and transaction; the full stack adds auth, logging,
+	// the idempotency key (reserve + stored response) and the thread
+	// read back for the 201.
+	{"POST inquiry (Idempotency-Key) vs bare create handler", "BenchmarkInquiryCreateIdempotent", "BenchmarkInquiryCreateBare", 0.40},
 	{"GET /listings/{id} (public) vs bare Gin /healthz", "BenchmarkListingGet", "BenchmarkBareGinHealthz", 0.25},
 }
 
