@@ -161,7 +161,7 @@ func (a *App) wire() error {
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
-		Listings: a.Listings, ListingImageMaxBytes: cfg.MediaMaxUploadBytes,
+		Listings:  a.Listings,
 		Inquiries: a.Inquiries, Notifications: a.Notify,
 	})
 	return err

@@ -3,9 +3,6 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,10 +25,7 @@ func (a *API) routesListings(v1 *gin.RouterGroup) {
 	v1.POST("/listings/:id/publish", a.requireAuth, a.publishListing)
 	v1.POST("/listings/:id/unpublish", a.requireAuth, a.unpublishListing)
 	v1.GET("/producers/:id/listings", a.optionalAuth, a.producerListings)
-	const imagesPath = "/api/v1/listings/:id/images"
-	if a.ListingImageMaxBytes > 0 {
-		a.bodyLimits[imagesPath] = a.ListingImageMaxBytes + multipartOverhead
-	}
+	a.bodyLimits["/api/v1/listings/:id/images"] = a.uploadBodyLimit()
 	v1.POST("/listings/:id/images", a.requireAuth, a.addListingImage)
 	v1.DELETE("/listings/:id/images/:image_id", a.requireAuth, a.deleteListingImage)
 	v1.PUT("/listings/:id/images/order", a.requireAuth, a.reorderListingImages)
@@ -359,35 +353,21 @@ func (a *API) producerListings(c *gin.Context) {
 }
 
 // addListingImage streams the photo of the multipart field "file" into the
-// image pipeline: the body is never buffered whole, and the pipeline cuts
-// it off with 413 as soon as it passes the cap.
+// listings use case, which checks the listing before the image pipeline
+// reads a byte: the body is never buffered whole, and the pipeline cuts it
+// off with 413 as soon as it passes the cap.
 func (a *API) addListingImage(c *gin.Context) {
 	expected, _, err := ifMatch(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	ct := c.GetHeader("Content-Type")
-	mt, _, perr := mime.ParseMediaType(ct)
-	if ct == "" || perr != nil || mt != "multipart/form-data" {
-		fail(c, ocop.Errorf(ocop.CodeUnsupportedMedia, "send the photo as multipart/form-data in the field \"file\""))
-		return
-	}
-	mr, err := c.Request.MultipartReader()
+	part, err := imagePart(c.Request)
 	if err != nil {
-		fail(c, ocop.Wrap(err, ocop.CodeValidation, "the multipart body is malformed"))
-		return
-	}
-	part, err := mr.NextPart()
-	if err != nil {
-		fail(c, multipartError(err))
+		fail(c, err)
 		return
 	}
 	defer part.Close()
-	if part.FormName() != "file" {
-		fail(c, ocop.FieldInvalid("file", "send the photo in the multipart field \"file\" (got %q)", part.FormName()))
-		return
-	}
 	im, l, err := a.Listings.AddImage(c.Request.Context(), c.Param("id"), expected, part)
 	if err != nil {
 		fail(c, err)
@@ -396,17 +376,6 @@ func (a *API) addListingImage(c *gin.Context) {
 	c.Header("ETag", listings.ETag(l.Version))
 	c.Header("Location", "/api/v1/listings/"+l.ID)
 	c.JSON(http.StatusCreated, a.toImageResponse(im))
-}
-
-func multipartError(err error) error {
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		return ocop.Errorf(ocop.CodeTooLarge, "the body is larger than the %d bytes allowed", mbe.Limit)
-	case errors.Is(err, io.EOF):
-		return ocop.FieldInvalid("file", "is required: send the photo in the multipart field \"file\"")
-	}
-	return ocop.Wrap(err, ocop.CodeValidation, "the multipart body is malformed")
 }
 
 func (a *API) deleteListingImage(c *gin.Context) {

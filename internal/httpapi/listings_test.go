@@ -266,7 +266,7 @@ func TestListingStarsOnlyFromCertificateInForce(t *testing.T) {
 			t.Fatalf("expired certificate: stars = %v", got["stars"])
 		}
 		card, err := s.Listings.Card(context.Background(), id)
-		if err != nil || card.Stars != 0 || card.ProducerName != "Hợp tác xã Cà phê Ea Tu" || card.ProvinceCode != "66" || card.ProducerKind != "cooperative" {
+		if err != nil || card.Stars != 0 || card.ProducerName != "Hợp tác xã Cà phê Ea Tu" || card.ProvinceCode != "66" || card.ProducerKind != "cooperative" || !card.ProducerVerified {
 			t.Fatalf("card: %+v, %v", card, err)
 		}
 

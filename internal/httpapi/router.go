@@ -47,10 +47,8 @@ type Deps struct {
 	// Media processes image uploads (receiveImage).
 	Media *media.Processor
 
-	// Listings serves listings and their photos; ListingImageMaxBytes is the
-	// photo upload cap (the route's body limit is sized from it).
-	Listings             *listings.Service
-	ListingImageMaxBytes int64
+	// Listings serves listings and their photos.
+	Listings *listings.Service
 
 	// Inquiries serves buyer inquiries and producer responsiveness;
 	// Notifications the in-app notifications.

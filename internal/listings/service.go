@@ -504,7 +504,7 @@ func (s *Service) Card(ctx context.Context, id string) (*ocop.ListingCard, error
 		return nil, err
 	}
 	card := &ocop.ListingCard{
-		Listing: *l, ProducerName: p.LegalName, ProducerKind: string(p.Kind),
+		Listing: *l, ProducerName: p.LegalName, ProducerKind: string(p.Kind), ProducerVerified: p.Verified(),
 		ProvinceCode: p.ProvinceCode, CommuneCode: p.CommuneCode, Stars: stars, ImageCount: len(l.Images),
 	}
 	if len(l.Images) > 0 {

@@ -143,14 +143,17 @@ type ListingFilter struct {
 // ListingCard is what a search result shows of a listing: the listing, its
 // producer's name, kind and place, the stars in force and the first photo.
 type ListingCard struct {
-	Listing       Listing
-	ProducerName  string
-	ProducerKind  string
-	ProvinceCode  string
-	CommuneCode   string
-	Stars         int    // 0 = no certificate in force
-	ThumbnailPath string // "/media/<name>", "" without photos
-	ImageCount    int
+	Listing      Listing
+	ProducerName string
+	ProducerKind string
+	// ProducerVerified: only verified producers can publish, but a producer
+	// can lose verification after publishing.
+	ProducerVerified bool
+	ProvinceCode     string
+	CommuneCode      string
+	Stars            int    // 0 = no certificate in force
+	ThumbnailPath    string // "/media/<name>", "" without photos
+	ImageCount       int
 }
 
 var (
