@@ -26,9 +26,11 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/config"
 	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
+	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/search"
@@ -64,6 +66,8 @@ type App struct {
 	// Telemetry is the tracer provider (a no-op one without OCOP_OTEL_ENDPOINT).
 	Telemetry *telemetry.Provider
 	Listings  *listings.Service
+	Inquiries *inquiries.Service
+	Notify    *notify.Service
 }
 
 // Options adjust wiring for tests and tools.
@@ -185,6 +189,9 @@ func (a *App) wire() error {
 	a.registerMedia()
 	a.wireEvents()
 	a.wireListings()
+	if err := a.wireInquiries(); err != nil {
+		return err
+	}
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -197,9 +204,10 @@ func (a *App) wire() error {
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
-		Events:   a.Events,
-		Tracing:  a.Telemetry,
-		Listings: a.Listings,
+		Events:    a.Events,
+		Tracing:   a.Telemetry,
+		Listings:  a.Listings,
+		Inquiries: a.Inquiries, Notifications: a.Notify,
 	})
 	return err
 }
