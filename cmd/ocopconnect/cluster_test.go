@@ -31,13 +31,8 @@ import (
 //   - outbox messages are each handled exactly once by the two workers;
 //   - SIGKILL of a worker mid-batch loses nothing (its lease runs out and the
 //     other worker takes the batch over);
+//   - an Idempotency-Key sent to one API replays on another (one inquiry);
 //   - SIGTERM on an API drains its in-flight request while the others serve.
-//
-// To add when the features land: an Idempotency-Key replayed on another API
-// (inquiries, bookings: c.api[0] creates, c.api[1] replays and must answer
-// Idempotent-Replayed with the same body), outbox topics of search/media
-// (their rows must reach the index/bucket exactly once), and the S3 server in
-// the environment (OCOP_S3_*).
 func TestClusterActsAsOne(t *testing.T) {
 	if os.Getenv(testdb.EnvPostgresURL) == "" {
 		testdb.SkipOrFail(t, "%s is not set: the multi-process test needs PostgreSQL (SQLite is one process's database)", testdb.EnvPostgresURL)
@@ -60,6 +55,7 @@ func TestClusterActsAsOne(t *testing.T) {
 
 	t.Run("token from one API works on the others", func(t *testing.T) { c.sharedKey(t) })
 	t.Run("login throttle holds across APIs", func(t *testing.T) { c.loginThrottle(t) })
+	t.Run("Idempotency-Key replays on another API", func(t *testing.T) { c.idempotencyAcrossAPIs(t) })
 	t.Run("outbox handled exactly once by two workers", func(t *testing.T) { c.exactlyOnce(t) })
 	t.Run("SIGKILL of a worker mid-batch loses nothing", func(t *testing.T) { c.killWorker(t) })
 	t.Run("SIGTERM on an API drains in-flight requests", func(t *testing.T) { c.drainAPI(t) })
