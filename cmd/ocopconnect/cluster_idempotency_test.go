@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/ocopconnect/ocopconnect/internal/media/mediatest"
 )
 
 // idempotencyAcrossAPIs makes a producer with a published listing through the
@@ -32,6 +35,7 @@ func (c *cluster) idempotencyAcrossAPIs(t *testing.T) {
 		"min_order_qty": 50,
 	}, http.StatusCreated)["id"].(string)
 	c.mustPost(t, 0, "/api/v1/listings/"+listing+"/publish", owner, nil, nil, http.StatusOK)
+	c.photoServedByAnotherAPI(t, owner, listing)
 
 	inquiry := map[string]any{
 		"quantity": 500, "unit": "kg", "delivery_province_code": "79",
@@ -59,6 +63,42 @@ func (c *cluster) idempotencyAcrossAPIs(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("%d inquiries stored, want 1", n)
+	}
+}
+
+// photoServedByAnotherAPI uploads a photo through API 1 and fetches it
+// through API 2: the processes share no disk, so this only works because
+// media lives in the S3 bucket (API 2 redirects to a presigned URL).
+func (c *cluster) photoServedByAnotherAPI(t *testing.T, owner, listing string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, _ := mw.CreateFormFile("file", "ca-phe.jpg")
+	part.Write(mediatest.JPEG(t, mediatest.Photo(640, 480, 7)))
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, c.url(1, "/api/v1/listings/"+listing+"/images"), &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+owner)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var img struct {
+		URL string `json:"url"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&img)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || img.URL == "" {
+		t.Fatalf("upload on API 1: %d %+v", resp.StatusCode, img)
+	}
+	got, err := http.Get(c.url(2, img.URL)) // follows the redirect to S3
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Body.Close()
+	data, _ := io.ReadAll(got.Body)
+	if got.StatusCode != http.StatusOK || len(data) == 0 || !bytes.HasPrefix(data, []byte{0xFF, 0xD8}) {
+		t.Fatalf("GET %s on API 2: %d, %d bytes", img.URL, got.StatusCode, len(data))
 	}
 }
 
