@@ -43,7 +43,7 @@ func (s *Service) StoreAttachment(ctx context.Context, inquiryID string, content
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(content, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return ocop.InquiryAttachment{}, readError(err)
+		return ocop.InquiryAttachment{}, media.UploadReadError(err)
 	}
 	head = head[:n]
 	if n == 0 {
@@ -63,18 +63,18 @@ func (s *Service) StoreAttachment(ctx context.Context, inquiryID string, content
 	case ctype == "application/pdf":
 		id := newID()
 		key := "inquiries/" + inquiryID + "/" + id + ".pdf"
-		lr := &limitedReader{r: body, left: s.Limits.AttachmentMaxBytes}
+		lr := &media.CappedReader{R: body, Left: s.Limits.AttachmentMaxBytes}
 		if err := s.Blobs.Put(ctx, key, lr, -1, ctype); err != nil {
 			switch {
-			case lr.over:
+			case lr.Over:
 				return ocop.InquiryAttachment{}, &ocop.Error{Code: ocop.CodeTooLarge, Message: "the attachment is larger than allowed",
 					Fields: []ocop.FieldError{{Field: "file", Message: "must be at most " + strconv.FormatInt(s.Limits.AttachmentMaxBytes, 10) + " bytes"}}}
-			case lr.readErr != nil:
-				return ocop.InquiryAttachment{}, readError(lr.readErr)
+			case lr.ReadErr != nil:
+				return ocop.InquiryAttachment{}, media.UploadReadError(lr.ReadErr)
 			}
 			return ocop.InquiryAttachment{}, ocop.Wrap(err, ocop.CodeMediaUnavailable, "the attachment could not be stored; try again later")
 		}
-		return ocop.InquiryAttachment{ID: id, Kind: "document", Key: key, ContentType: ctype, Size: lr.read, CreatedAt: now}, nil
+		return ocop.InquiryAttachment{ID: id, Kind: "document", Key: key, ContentType: ctype, Size: lr.N, CreatedAt: now}, nil
 	}
 	return ocop.InquiryAttachment{}, &ocop.Error{Code: ocop.CodeUnsupportedMedia, Message: "attachments must be JPEG, PNG or WebP images or PDF documents",
 		Fields: []ocop.FieldError{{Field: "file", Message: "must be a JPEG, PNG or WebP image or a PDF document (this one looks like " + ctype + ")"}}}
@@ -98,48 +98,4 @@ func (s *Service) Discard(ctx context.Context, attachments []ocop.InquiryAttachm
 	if len(left) > 0 {
 		_ = media.EnqueueDelete(ctx, s.Outbox, "inquiry-upload", left...)
 	}
-}
-
-// limitedReader fails once more than left bytes are read, so an upload is
-// cut off while streaming instead of after it was stored.
-type limitedReader struct {
-	r       io.Reader
-	left    int64
-	read    int64
-	over    bool
-	readErr error
-}
-
-var errTooLarge = errors.New("attachment too large")
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.r.Read(p)
-	if err != nil && err != io.EOF {
-		l.readErr = err
-	}
-	l.read += int64(n)
-	l.left -= int64(n)
-	if l.left < 0 {
-		l.over = true
-		return n, errTooLarge
-	}
-	return n, err
-}
-
-// readError reports a failed upload: the HTTP layer's body limit or a
-// client that went away.
-func readError(err error) error {
-	var oe *ocop.Error
-	if errors.As(err, &oe) {
-		return err
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return &ocop.Error{Code: ocop.CodeTooLarge, Message: "the upload is larger than allowed", Err: err,
-			Fields: []ocop.FieldError{{Field: "file", Message: "is too large"}}}
-	}
-	return ocop.Wrap(err, ocop.CodeValidation, "the upload could not be read")
 }
