@@ -192,6 +192,7 @@ func (a *App) wire() error {
 	if err := a.wireInquiries(); err != nil {
 		return err
 	}
+	a.wireEventNotices()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
