@@ -29,6 +29,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/meetings"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/search"
@@ -64,6 +65,8 @@ type App struct {
 	// Telemetry is the tracer provider (a no-op one without OCOP_OTEL_ENDPOINT).
 	Telemetry *telemetry.Provider
 	Listings  *listings.Service
+	// Meetings is the fair-meetings (B2B matchmaking) use case.
+	Meetings *meetings.Service
 }
 
 // Options adjust wiring for tests and tools.
@@ -185,6 +188,9 @@ func (a *App) wire() error {
 	a.registerMedia()
 	a.wireEvents()
 	a.wireListings()
+	if err := a.wireMeetings(key); err != nil {
+		return err
+	}
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -200,6 +206,7 @@ func (a *App) wire() error {
 		Events:   a.Events,
 		Tracing:  a.Telemetry,
 		Listings: a.Listings,
+		Meetings: a.Meetings,
 	})
 	return err
 }

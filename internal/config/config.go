@@ -82,6 +82,11 @@ type Config struct {
 	OTelServiceName     string        `env:"OCOP_OTEL_SERVICE_NAME" envDefault:"ocopconnect" doc:"service.name of the exported traces (e.g. ocopconnect-api, ocopconnect-worker to tell the process kinds apart)."`
 	OTelSampleRatio     float64       `env:"OCOP_OTEL_SAMPLE_RATIO" envDefault:"1" doc:"Share of new traces recorded, 0 to 1. Requests arriving with a sampled W3C traceparent header are always recorded."`
 	ListingMaxImages    int           `env:"OCOP_LISTING_MAX_IMAGES" envDefault:"10" doc:"Most photos a listing may have; uploads beyond it get 409 too_many_images."`
+	// Fair meetings.
+	MeetingsSweepInterval  time.Duration `env:"OCOP_MEETINGS_SWEEP_INTERVAL" envDefault:"1m" doc:"How often lapsed meeting requests are expired (freeing the buyers' slots) and meeting warnings and reminders sent."`
+	MeetingRequestWarning  time.Duration `env:"OCOP_MEETING_REQUEST_WARNING" envDefault:"2h" doc:"How long before a pending meeting request lapses its producer is reminded to answer (0 = no reminder)."`
+	MeetingReminderBefore  time.Duration `env:"OCOP_MEETING_REMINDER_BEFORE" envDefault:"24h" doc:"How long before an accepted meeting both sides get their agenda reminder (0 = no reminder)."`
+	RegistrationCodeSecret string        `env:"OCOP_REGISTRATION_CODE_SECRET" secret:"all" doc:"Secret (at least 32 bytes) from which the Ed25519 key signing buyers' meeting registration codes is derived. Empty: derived from the JWT signing key. Every API process must use the same; changing it invalidates the codes already issued (the public key is at GET /api/v1/meeting-registrations/public-key)."`
 }
 
 // Load reads the configuration from the process environment.
@@ -241,6 +246,7 @@ func (c *Config) Validate() error {
 		bad("CertificateDocumentMaxBytes", "must be at least 1024")
 	}
 	c.validateMedia(bad)
+	c.validateMeetings(bad)
 	if c.BookingHoldTTL < time.Minute {
 		bad("BookingHoldTTL", "must be at least 1m")
 	}

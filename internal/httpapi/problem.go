@@ -62,6 +62,15 @@ var statusOf = map[ocop.Code]int{
 	ocop.CodeInvalidTransition:  http.StatusConflict,
 	ocop.CodeProducerUnverified: http.StatusForbidden,
 	ocop.CodeTooManyImages:      http.StatusConflict,
+	// Fair meetings.
+	ocop.CodeMeetingSlotTaken:  http.StatusConflict,
+	ocop.CodeTablesFull:        http.StatusConflict,
+	ocop.CodeParticipantBusy:   http.StatusConflict,
+	ocop.CodeMeetingCapReached: http.StatusConflict,
+	ocop.CodeNotRegistered:     http.StatusForbidden,
+	ocop.CodeNotExhibiting:     http.StatusConflict,
+	ocop.CodeProducerAway:      http.StatusConflict,
+	ocop.CodeInvalidRegistCode: http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status of a code (500 for unknown codes).

@@ -14,6 +14,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/meetings"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/telemetry"
@@ -54,6 +55,8 @@ type Deps struct {
 	Tracing *telemetry.Provider
 	// Listings serves listings and their photos.
 	Listings *listings.Service
+	// Meetings serves fair meetings (B2B matchmaking).
+	Meetings *meetings.Service
 }
 
 // API holds the handlers' dependencies.
@@ -124,5 +127,6 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesProducers(v1)
 	a.routesEvents(v1)
 	a.routesListings(v1)
+	a.routesMeetings(v1)
 	return r, nil
 }
