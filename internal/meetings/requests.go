@@ -144,6 +144,15 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*ocop.Meeting, 
 			}
 			m.Status, m.AcceptedAt = ocop.MeetingAccepted, &now
 		} else {
+			// A request for a slot the producer already gave away could
+			// only be declined: say so now.
+			taken, err := s.Repo.InSlot(ctx, e.ID, slot.Start, "", ex.ProducerID, takesTable)
+			if err != nil {
+				return err
+			}
+			if len(taken) > 0 {
+				return ocop.Errorf(ocop.CodeMeetingSlotTaken, "%s already has a meeting at %s; choose another slot", ex.Name, localTime(e, slot.Start))
+			}
 			exp := now.Add(time.Duration(prog.RequestExpiryHours) * time.Hour)
 			if exp.After(slot.Start) {
 				exp = slot.Start
