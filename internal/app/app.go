@@ -26,10 +26,12 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/config"
 	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
+	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/meetings"
+	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/search"
@@ -65,6 +67,8 @@ type App struct {
 	// Telemetry is the tracer provider (a no-op one without OCOP_OTEL_ENDPOINT).
 	Telemetry *telemetry.Provider
 	Listings  *listings.Service
+	Inquiries *inquiries.Service
+	Notify    *notify.Service
 	// Meetings is the fair-meetings (B2B matchmaking) use case.
 	Meetings *meetings.Service
 }
@@ -188,6 +192,9 @@ func (a *App) wire() error {
 	a.registerMedia()
 	a.wireEvents()
 	a.wireListings()
+	if err := a.wireInquiries(); err != nil {
+		return err
+	}
 	if err := a.wireMeetings(key); err != nil {
 		return err
 	}
@@ -203,9 +210,10 @@ func (a *App) wire() error {
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
-		Events:   a.Events,
-		Tracing:  a.Telemetry,
-		Listings: a.Listings,
+		Events:    a.Events,
+		Tracing:   a.Telemetry,
+		Listings:  a.Listings,
+		Inquiries: a.Inquiries, Notifications: a.Notify,
 		Meetings: a.Meetings,
 	})
 	return err

@@ -62,6 +62,9 @@ var statusOf = map[ocop.Code]int{
 	ocop.CodeInvalidTransition:  http.StatusConflict,
 	ocop.CodeProducerUnverified: http.StatusForbidden,
 	ocop.CodeTooManyImages:      http.StatusConflict,
+
+	ocop.CodeInquiryClosed: http.StatusConflict,
+	ocop.CodeOwnListing:    http.StatusForbidden,
 	// Fair meetings.
 	ocop.CodeMeetingSlotTaken:  http.StatusConflict,
 	ocop.CodeTablesFull:        http.StatusConflict,

@@ -12,9 +12,11 @@ import (
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/events"
+	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/meetings"
+	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/telemetry"
@@ -55,6 +57,11 @@ type Deps struct {
 	Tracing *telemetry.Provider
 	// Listings serves listings and their photos.
 	Listings *listings.Service
+
+	// Inquiries serves buyer inquiries and producer responsiveness;
+	// Notifications the in-app notifications.
+	Inquiries     *inquiries.Service
+	Notifications *notify.Service
 	// Meetings serves fair meetings (B2B matchmaking).
 	Meetings *meetings.Service
 }
@@ -127,6 +134,7 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesProducers(v1)
 	a.routesEvents(v1)
 	a.routesListings(v1)
+	a.routesInquiries(v1)
 	a.routesMeetings(v1)
 	return r, nil
 }
