@@ -3,10 +3,13 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
+	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/meetings"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
+	"github.com/ocopconnect/ocopconnect/internal/store"
 )
 
 // wireMeetings builds the fair-meetings use case, its sweep and its
@@ -63,7 +66,56 @@ func (a *App) wireMeetings(jwtKey []byte) error {
 	return nil
 }
 
-// meetingInquiries is the port from held meetings to inquiries. Until the
-// inquiries use case is merged there is none: opening an inquiry from a
-// meeting answers service_unavailable.
-func (a *App) meetingInquiries() meetings.Inquiries { return nil }
+// meetingInquiries is the port from held meetings to the inquiries use
+// case.
+func (a *App) meetingInquiries() meetings.Inquiries {
+	return meetingInquiries{svc: a.Inquiries, repo: a.Store.Inquiries()}
+}
+
+type meetingInquiries struct {
+	svc  *inquiries.Service
+	repo *store.Inquiries
+}
+
+// OpenFromMeeting creates the inquiry as the meeting's buyer (the caller),
+// about the main listing, with every listing of interest named in the
+// opening message (an inquiry is about one listing; the others travel as
+// links in the thread).
+func (m meetingInquiries) OpenFromMeeting(ctx context.Context, in meetings.InquiryRequest) (string, error) {
+	msg := in.Message
+	if len(in.Others) > 0 {
+		var b strings.Builder
+		b.WriteString(msg)
+		b.WriteString("\n\nSản phẩm quan tâm khác / Other listings of interest:")
+		for _, l := range in.Others {
+			b.WriteString("\n- " + l.Title + " (/api/v1/listings/" + l.ID + ")")
+		}
+		msg = b.String()
+	}
+	q, err := m.svc.Create(ctx, inquiries.CreateInput{ListingID: in.ListingID, Quantity: in.Quantity, Unit: in.Unit,
+		DeliveryProvinceCode: in.DeliveryProvinceCode, NeededBy: in.NeededBy, Message: msg})
+	if err != nil {
+		return "", err
+	}
+	return q.ID, nil
+}
+
+// Outcomes reads each inquiry's current status and quotes.
+func (m meetingInquiries) Outcomes(ctx context.Context, ids []string) (map[string]meetings.InquiryOutcome, error) {
+	out := make(map[string]meetings.InquiryOutcome, len(ids))
+	for _, id := range ids {
+		q, err := m.repo.Get(ctx, id)
+		if ocop.IsCode(err, ocop.CodeNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		quotes, err := m.repo.Quotes(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = meetings.InquiryOutcome{Quoted: len(quotes) > 0, Won: q.Status == ocop.InquiryClosedWon}
+	}
+	return out, nil
+}

@@ -95,6 +95,7 @@ type meetingInquiryRequest struct {
 	Quantity             int64  `json:"quantity"`
 	Unit                 string `json:"unit"`
 	DeliveryProvinceCode string `json:"delivery_province_code"`
+	NeededBy             string `json:"needed_by"`
 	Message              string `json:"message"`
 }
 
@@ -431,7 +432,7 @@ func (a *API) meetingInquiry(c *gin.Context) {
 		return
 	}
 	m, err := a.Meetings.OpenInquiry(c.Request.Context(), c.Param("id"), meetings.InquiryInput{ListingID: req.ListingID, Quantity: req.Quantity,
-		Unit: req.Unit, DeliveryProvinceCode: req.DeliveryProvinceCode, Message: req.Message})
+		Unit: req.Unit, DeliveryProvinceCode: req.DeliveryProvinceCode, NeededBy: req.NeededBy, Message: req.Message})
 	if err != nil {
 		fail(c, err)
 		return

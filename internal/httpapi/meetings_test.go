@@ -14,6 +14,7 @@ import (
 	"time"
 
 	ical "github.com/emersion/go-ical"
+	"github.com/google/uuid"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
@@ -210,7 +211,7 @@ func TestMeetingsFlow(t *testing.T) {
 		s.Post(t, "/api/v1/meetings/"+m3["id"].(string)+"/accept", p1.Token, nil).Expect(t, http.StatusConflict)
 
 		// Accepting takes a table and declines the other requests for the slot.
-		m4 := req(b1, p1, slot1, c1).Expect(t, http.StatusCreated).Map(t)
+		m4 := req(b1, p1, slot1, c1, h1).Expect(t, http.StatusCreated).Map(t)
 		m5 := req(b3, p1, slot1).Expect(t, http.StatusCreated).Map(t)
 		s.Post(t, "/api/v1/meetings/"+m4["id"].(string)+"/accept", b1.Token, nil).Expect(t, http.StatusForbidden)
 		s.Post(t, "/api/v1/meetings/"+m4["id"].(string)+"/accept", p2.Token, nil).Expect(t, http.StatusNotFound)
@@ -301,6 +302,40 @@ func TestMeetingsFlow(t *testing.T) {
 			t.Fatalf("held = %v", held)
 		}
 		s.Post(t, "/api/v1/meetings/"+m4["id"].(string)+"/cancel", b1.Token, nil).Expect(t, http.StatusConflict)
+		// The held meeting continues as an inquiry with its listings of interest.
+		inq := func(token string, body map[string]any) *Response {
+			return s.Do(t, Req{Method: http.MethodPost, Path: "/api/v1/meetings/" + m4["id"].(string) + "/inquiry", Token: token, Body: body,
+				Header: map[string]string{"Idempotency-Key": uuid.NewString()}})
+		}
+		neededBy := w.s.Clock().Now().AddDate(0, 2, 0).Format("2006-01-02")
+		ibody := map[string]any{"quantity": 500, "unit": "kg", "delivery_province_code": "01", "needed_by": neededBy}
+		inq(p1.Token, ibody).Expect(t, http.StatusForbidden)
+		if p := inq(b1.Token, map[string]any{"quantity": 0, "unit": "kg", "delivery_province_code": "01", "needed_by": neededBy}).Expect(t, http.StatusBadRequest).Problem(t); !p.HasField("quantity") {
+			t.Fatalf("bad quantity: %+v", p)
+		}
+		withInq := inq(b1.Token, ibody).Expect(t, http.StatusCreated).Map(t)
+		inquiryID, _ := withInq["inquiry_id"].(string)
+		if inquiryID == "" {
+			t.Fatalf("no inquiry: %v", withInq)
+		}
+		var thread struct {
+			ListingID string `json:"listing_id"`
+			BuyerID   string `json:"buyer_id"`
+			Status    string
+			Messages  []struct{ Body string }
+		}
+		s.Get(t, "/api/v1/inquiries/"+inquiryID, p1.Token).Expect(t, http.StatusOK).JSON(t, &thread)
+		if thread.ListingID != c1 || thread.BuyerID != b1.ID || len(thread.Messages) != 1 ||
+			!strings.Contains(thread.Messages[0].Body, "Mật ong hoa cà phê") || !strings.Contains(thread.Messages[0].Body, h1) {
+			t.Fatalf("inquiry thread = %+v", thread)
+		}
+		problemCode(t, inq(b1.Token, ibody), http.StatusConflict) // one inquiry per meeting
+		// A meeting that was not held cannot.
+		if c := problemCode(t, s.Do(t, Req{Method: http.MethodPost, Path: "/api/v1/meetings/" + m1["id"].(string) + "/inquiry", Token: b1.Token,
+			Body: ibody, Header: map[string]string{"Idempotency-Key": uuid.NewString()}}), http.StatusConflict); c != string(ocop.CodeInvalidTransition) {
+			t.Fatalf("inquiry from an expired request: %s", c)
+		}
+
 		s.Get(t, "/api/v1/meetings/"+m4["id"].(string), b2.Token).Expect(t, http.StatusNotFound)
 		s.Get(t, "/api/v1/meetings/"+m4["id"].(string), w.orgToken).Expect(t, http.StatusOK)
 	})

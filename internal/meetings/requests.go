@@ -464,6 +464,7 @@ type InquiryInput struct {
 	Quantity             int64
 	Unit                 string
 	DeliveryProvinceCode string
+	NeededBy             string // YYYY-MM-DD
 	Message              string
 }
 
@@ -512,7 +513,7 @@ func (s *Service) OpenInquiry(ctx context.Context, id string, in InquiryInput) (
 		msg = "Tiếp nối buổi gặp B2B tại " + e.Name + " (" + localTime(e, m.SlotStart) + "). / Following up on our B2B meeting at the fair."
 	}
 	inquiryID, err := s.Inquiries.OpenFromMeeting(ctx, InquiryRequest{MeetingID: m.ID, ListingID: main, Others: others, Quantity: in.Quantity,
-		Unit: in.Unit, DeliveryProvinceCode: in.DeliveryProvinceCode, Message: msg})
+		Unit: in.Unit, DeliveryProvinceCode: in.DeliveryProvinceCode, NeededBy: in.NeededBy, Message: msg})
 	if err != nil {
 		return nil, err
 	}

@@ -75,6 +75,7 @@ type InquiryRequest struct {
 	Quantity             int64
 	Unit                 string
 	DeliveryProvinceCode string
+	NeededBy             string // YYYY-MM-DD
 	Message              string
 }
 
