@@ -45,7 +45,7 @@ func TestMeetingFunnel(t *testing.T) {
 	ForEachDatabase(t, func(t *testing.T, db DB) {
 		w := newMeetWorld(t, db, 2)
 		s := w.s
-		pA := w.producer(t, producerOpts{stars: 3})                  // Đắk Lắk (66)
+		pA := w.producer(t, producerOpts{stars: 3})                 // Đắk Lắk (66)
 		pB := w.producer(t, producerOpts{stars: 3, province: "01"}) // Hà Nội
 		w.exhibitor(t, pA, 0)
 		w.exhibitor(t, pB, 1)
