@@ -30,6 +30,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/meetings"
 	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -68,6 +69,8 @@ type App struct {
 	Listings  *listings.Service
 	Inquiries *inquiries.Service
 	Notify    *notify.Service
+	// Meetings is the fair-meetings (B2B matchmaking) use case.
+	Meetings *meetings.Service
 }
 
 // Options adjust wiring for tests and tools.
@@ -193,6 +196,9 @@ func (a *App) wire() error {
 		return err
 	}
 	a.wireEventNotices()
+	if err := a.wireMeetings(key); err != nil {
+		return err
+	}
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -209,6 +215,7 @@ func (a *App) wire() error {
 		Tracing:   a.Telemetry,
 		Listings:  a.Listings,
 		Inquiries: a.Inquiries, Notifications: a.Notify,
+		Meetings: a.Meetings,
 	})
 	return err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/meetings"
 	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -61,6 +62,8 @@ type Deps struct {
 	// Notifications the in-app notifications.
 	Inquiries     *inquiries.Service
 	Notifications *notify.Service
+	// Meetings serves fair meetings (B2B matchmaking).
+	Meetings *meetings.Service
 }
 
 // API holds the handlers' dependencies.
@@ -132,5 +135,6 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesEvents(v1)
 	a.routesListings(v1)
 	a.routesInquiries(v1)
+	a.routesMeetings(v1)
 	return r, nil
 }
