@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
 	"github.com/ocopconnect/ocopconnect/internal/inquiries"
@@ -12,10 +11,10 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/store"
 )
 
-// wireMeetings builds the fair-meetings use case, its sweep and its
-// notification topic. jwtKey is the access-token key, from which the
-// registration-code key is derived unless OCOP_REGISTRATION_CODE_SECRET
-// is set.
+// wireMeetings builds the fair-meetings use case, its sweep and the
+// delivery of its notices as notifications. jwtKey is the access-token
+// key, from which the registration-code key is derived unless
+// OCOP_REGISTRATION_CODE_SECRET is set.
 func (a *App) wireMeetings(jwtKey []byte) error {
 	st := a.Store
 	cfg := a.Config
@@ -39,30 +38,11 @@ func (a *App) wireMeetings(jwtKey []byte) error {
 		}
 		return err
 	}})
-	// Meeting notifications. Like booking notices, each is resolved against
-	// the meeting's current state and logged until delivery (e-mail,
-	// in-app inbox) is wired for fair events; the messages are consumed so
-	// the outbox does not grow.
-	a.Runner.Handle(jobs.Topic{Name: meetings.NotificationTopic, BatchSize: 50, Handler: func(ctx context.Context, msgs []ocop.OutboxMessage) []error {
-		errs := make([]error, len(msgs))
-		for i, m := range msgs {
-			var n meetings.Notice
-			if err := json.Unmarshal(m.Payload, &n); err != nil {
-				continue // malformed: nothing to retry
-			}
-			mt, err := st.Meetings().Get(ctx, n.MeetingID)
-			if ocop.IsCode(err, ocop.CodeNotFound) {
-				continue
-			}
-			if err != nil {
-				errs[i] = err
-				continue
-			}
-			a.Log.Info("meeting notification", "kind", n.Kind, "meeting_id", mt.ID, "event_id", mt.EventID,
-				"buyer_id", mt.BuyerID, "producer_id", mt.ProducerID, "status", mt.Status, "slot_start", mt.SlotStart)
-		}
-		return errs
-	}})
+	// Meeting notices become notifications; wireInquiries, which runs
+	// first, built the notifications use case.
+	a.Meetings.Notifier, a.Meetings.ProducerMembers = a.Notify, st.Producers()
+	a.Meetings.Producers = eventProducers{svc: a.Producers, repo: st.Producers()}
+	a.Runner.Handle(jobs.Topic{Name: meetings.NotificationTopic, BatchSize: 50, Handler: a.Meetings.DeliverNotices})
 	return nil
 }
 

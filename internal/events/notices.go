@@ -11,17 +11,6 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 )
 
-// Notifier records notifications (and queues their e-mails) in the
-// caller's transaction.
-type Notifier interface {
-	Notify(ctx context.Context, ns ...ocop.Notification) error
-}
-
-// Members tells who acts for a producer (owner and staff).
-type Members interface {
-	Members(ctx context.Context, producerID string) ([]ocop.ProducerMember, error)
-}
-
 // eventCancelledReason starts the reason recorded on the bookings of a
 // cancelled fair; the organiser's own words follow after ": ".
 const eventCancelledReason = "the event was cancelled"
@@ -98,34 +87,16 @@ func (s *Service) deliver(ctx context.Context, n Notice) error {
 	if err != nil {
 		return err
 	}
-	data := noticeData(e, b, names[b.ProducerID])
-	seen := map[string]bool{n.ActorID: true, "": true}
-	var ns []ocop.Notification
-	add := func(userID, audience string) {
-		if seen[userID] {
-			return
-		}
-		seen[userID] = true
-		d := make(map[string]string, len(data)+1)
-		for k, v := range data {
-			d[k] = v
-		}
-		d["audience"] = audience
-		ns = append(ns, ocop.Notification{UserID: userID, Kind: rule.kind, EventID: e.ID, BookingID: b.ID, Data: d})
-	}
+	rs := ocop.NewRecipients(ocop.Notification{Kind: rule.kind, EventID: e.ID, BookingID: b.ID, Data: noticeData(e, b, names[b.ProducerID])}, n.ActorID)
 	if rule.producer {
-		ms, err := s.Members.Members(ctx, b.ProducerID)
-		if err != nil {
+		if err := rs.AddMembers(ctx, s.Members, b.ProducerID, "producer"); err != nil {
 			return err
-		}
-		for _, m := range ms {
-			add(m.UserID, "producer")
 		}
 	}
 	if rule.organiser {
-		add(e.OrganiserID, "organiser")
+		rs.Add(e.OrganiserID, "organiser")
 	}
-	return s.Notifier.Notify(ctx, ns...)
+	return s.Notifier.Notify(ctx, rs.List()...)
 }
 
 // noticeData is what the templates need. Times are RFC 3339 in the fair's

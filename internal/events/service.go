@@ -129,8 +129,8 @@ type Service struct {
 	Settings  Settings
 	Now       ocop.Clock
 	// Notifier and Members deliver booking notices (DeliverNotices).
-	Notifier Notifier
-	Members  Members
+	Notifier ocop.Notifier
+	Members  ocop.MemberLister
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

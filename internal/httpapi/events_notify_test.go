@@ -19,6 +19,7 @@ type notificationDTO struct {
 	InquiryID *string           `json:"inquiry_id"`
 	EventID   *string           `json:"event_id"`
 	BookingID *string           `json:"booking_id"`
+	MeetingID *string           `json:"meeting_id"`
 	Data      map[string]string `json:"data"`
 }
 
@@ -38,16 +39,21 @@ func kindsOf(ns []notificationDTO) string {
 	return strings.Join(ks, ",")
 }
 
-// noticeLog collects the events.notification outbox messages as they are
-// written, so that the test can deliver them all a second time.
+// noticeLog collects the notice outbox messages of a topic (default
+// events.notification) as they are written, so that the test can deliver
+// them all a second time.
 type noticeLog struct {
-	s    *Server
-	msgs []ocop.OutboxMessage
+	s     *Server
+	topic string
+	msgs  []ocop.OutboxMessage
 }
 
 func (l *noticeLog) drain(t *testing.T) {
 	t.Helper()
-	rows, err := l.s.Store.SQLDB().Query(`SELECT key, payload FROM outbox WHERE topic = 'events.notification' ORDER BY id`)
+	if l.topic == "" {
+		l.topic = "events.notification"
+	}
+	rows, err := l.s.Store.SQLDB().Query(`SELECT key, payload FROM outbox WHERE topic = $1 ORDER BY id`, l.topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +63,7 @@ func (l *noticeLog) drain(t *testing.T) {
 		if err := rows.Scan(&key, &payload); err != nil {
 			t.Fatal(err)
 		}
-		l.msgs = append(l.msgs, ocop.OutboxMessage{Topic: "events.notification", Key: key, Payload: []byte(payload)})
+		l.msgs = append(l.msgs, ocop.OutboxMessage{Topic: l.topic, Key: key, Payload: []byte(payload)})
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)

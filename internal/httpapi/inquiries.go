@@ -419,6 +419,7 @@ type notificationResponse struct {
 	InquiryID *string           `json:"inquiry_id"`
 	EventID   *string           `json:"event_id"`
 	BookingID *string           `json:"booking_id"`
+	MeetingID *string           `json:"meeting_id"`
 	Data      map[string]string `json:"data"`
 	Read      bool              `json:"read"`
 	ReadAt    *time.Time        `json:"read_at"`
@@ -452,7 +453,7 @@ func (a *API) listNotifications(c *gin.Context) {
 			data = map[string]string{}
 		}
 		items[i] = notificationResponse{ID: n.ID, Kind: string(n.Kind), InquiryID: optString(n.InquiryID),
-			EventID: optString(n.EventID), BookingID: optString(n.BookingID), Data: data,
+			EventID: optString(n.EventID), BookingID: optString(n.BookingID), MeetingID: optString(n.MeetingID), Data: data,
 			Read: n.ReadAt != nil, ReadAt: n.ReadAt, CreatedAt: n.CreatedAt}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": optString(page.NextCursor), "unread_count": page.UnreadCount})

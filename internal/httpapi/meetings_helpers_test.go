@@ -28,9 +28,9 @@ type buyerActor struct {
 }
 
 // newMeetWorld creates a fair with n booths (none booked yet).
-func newMeetWorld(t *testing.T, db DB, booths int) *meetWorld {
+func newMeetWorld(t *testing.T, db DB, booths int, opts ...ServerOption) *meetWorld {
 	t.Helper()
-	w := newFairWorld(t, db)
+	w := newFairWorld(t, db, opts...)
 	ev, ids := w.fair(t, fairOpts{booths: booths})
 	e, err := w.s.Store.Events().Get(context.Background(), ev)
 	if err != nil {

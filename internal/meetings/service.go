@@ -117,6 +117,11 @@ type Service struct {
 	Codes     *Signer
 	Settings  Settings
 	Now       ocop.Clock
+	// Notifier, Producers and ProducerMembers deliver meeting notices
+	// (DeliverNotices).
+	Notifier        ocop.Notifier
+	Producers       ProducerNames
+	ProducerMembers ocop.MemberLister
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -184,10 +189,18 @@ type Notice struct {
 	Kind      string `json:"kind"`
 	MeetingID string `json:"meeting_id"`
 	EventID   string `json:"event_id"`
+	// ActorID is the user whose request caused the notice ("" for what
+	// time did: expiries, warnings, reminders): they are not told what
+	// they just did.
+	ActorID string `json:"actor_id,omitempty"`
 }
 
 func (s *Service) notify(ctx context.Context, kind string, m *ocop.Meeting) error {
-	payload, _ := json.Marshal(Notice{Kind: kind, MeetingID: m.ID, EventID: m.EventID})
+	n := Notice{Kind: kind, MeetingID: m.ID, EventID: m.EventID}
+	if p, ok := ocop.PrincipalFrom(ctx); ok && !noticeRules[kind].timed {
+		n.ActorID = p.UserID
+	}
+	payload, _ := json.Marshal(n)
 	return s.Outbox.Enqueue(ctx, ocop.OutboxMessage{Topic: NotificationTopic, Key: m.ID, Payload: payload})
 }
 

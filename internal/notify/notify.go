@@ -63,8 +63,8 @@ type Service struct {
 }
 
 // Notify records notifications and queues their e-mails, in the caller's
-// transaction (the ctx of Transactor.InTx). A booking notification the
-// user already has is skipped, e-mail included (see Repo.Create).
+// transaction (the ctx of Transactor.InTx). A booking or meeting
+// notification the user already has is skipped, e-mail included (see Repo.Create).
 func (s *Service) Notify(ctx context.Context, ns ...ocop.Notification) error {
 	if len(ns) == 0 {
 		return nil
@@ -223,6 +223,7 @@ func Render(n *ocop.Notification, to *ocop.User) (ocop.Email, error) {
 	data["inquiry_id"] = n.InquiryID
 	data["event_id"] = n.EventID
 	data["booking_id"] = n.BookingID
+	data["meeting_id"] = n.MeetingID
 	var subject, body strings.Builder
 	if err := t.ExecuteTemplate(&subject, string(n.Kind)+"/subject", data); err != nil {
 		return ocop.Email{}, fmt.Errorf("notification %s: %w", n.Kind, err)

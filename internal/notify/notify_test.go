@@ -84,3 +84,43 @@ func TestRenderBookingKinds(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderMeetingKinds(t *testing.T) {
+	kinds := []ocop.NotificationKind{ocop.NotifyMeetingRequested, ocop.NotifyMeetingAccepted, ocop.NotifyMeetingDeclined,
+		ocop.NotifyMeetingCancelled, ocop.NotifyMeetingExpired, ocop.NotifyMeetingRequestExpiring, ocop.NotifyMeetingReminder}
+	slot := map[ocop.Language]string{ocop.LangVietnamese: "08:30 ngày 02/07/2026", ocop.LangEnglish: "08:30, 2 Jul 2026"}
+	for _, lang := range []ocop.Language{ocop.LangVietnamese, ocop.LangEnglish} {
+		for _, audience := range []string{"buyer", "producer"} {
+			for _, k := range kinds {
+				// Only the producer hears of requests, only the buyer of declines.
+				switch {
+				case audience == "buyer" && (k == ocop.NotifyMeetingRequested || k == ocop.NotifyMeetingRequestExpiring),
+					audience == "producer" && k == ocop.NotifyMeetingDeclined:
+					continue
+				}
+				n := &ocop.Notification{ID: "n1", Kind: k, EventID: "ev-1", MeetingID: "mt-1", Data: map[string]string{
+					"event_name": "Hội chợ OCOP Đắk Lắk", "venue": "Quảng trường 10/3", "time_zone": "Asia/Ho_Chi_Minh",
+					"slot_start": "2026-07-02T08:30:00+07:00", "slot_end": "2026-07-02T09:00:00+07:00", "table": "2",
+					"buyer_name": "Công ty Xanh", "producer_name": "HTX Cà phê Ea Tu", "status": "pending", "audience": audience,
+					"respond_by": "2026-06-30T12:00:00+07:00",
+				}}
+				e, err := Render(n, &ocop.User{Email: "a@example.vn", DisplayName: "Lan", Language: lang})
+				if err != nil {
+					t.Fatalf("%s/%s: %v", lang, k, err)
+				}
+				if !strings.Contains(e.Subject, "Hội chợ OCOP Đắk Lắk") || strings.Contains(e.Subject, "\n") || !strings.Contains(e.Text, "mt-1") ||
+					!strings.Contains(e.Text, slot[lang]) || !strings.Contains(e.Text, "Asia/Ho_Chi_Minh") || !strings.Contains(e.Text, "2") ||
+					strings.Contains(e.Text, "<no value>") {
+					t.Errorf("%s/%s/%s: %q\n%s", lang, k, audience, e.Subject, e.Text)
+				}
+				other := "HTX Cà phê Ea Tu"
+				if audience == "producer" {
+					other = "Công ty Xanh"
+				}
+				if !strings.Contains(e.Subject+e.Text, other) {
+					t.Errorf("%s/%s/%s: the other party %q is not named:\n%s\n%s", lang, k, audience, other, e.Subject, e.Text)
+				}
+			}
+		}
+	}
+}

@@ -305,6 +305,9 @@ type Notification struct {
 	// the store ignores a repeat (a redelivered outbox message).
 	EventID   string
 	BookingID string
+	// MeetingID links a fair-meeting notification (with EventID) to its
+	// meeting; likewise one of a kind per meeting and user.
+	MeetingID string
 	// Data carries what the text needs (listing title, status, quote...).
 	Data      map[string]string
 	ReadAt    *time.Time

@@ -19,6 +19,7 @@ type notificationRow struct {
 	InquiryID *string
 	EventID   *string
 	BookingID *string
+	MeetingID *string
 	Data      string
 	ReadAt    *time.Time
 	EmailedAt *time.Time
@@ -29,7 +30,7 @@ func (notificationRow) TableName() string { return "notifications" }
 
 func (r *notificationRow) toDomain() (*ocop.Notification, error) {
 	n := &ocop.Notification{ID: r.ID, UserID: r.UserID, Kind: ocop.NotificationKind(r.Kind), InquiryID: strVal(r.InquiryID),
-		EventID: strVal(r.EventID), BookingID: strVal(r.BookingID), ReadAt: utcPtr(r.ReadAt), EmailedAt: utcPtr(r.EmailedAt), CreatedAt: r.CreatedAt.UTC()}
+		EventID: strVal(r.EventID), BookingID: strVal(r.BookingID), MeetingID: strVal(r.MeetingID), ReadAt: utcPtr(r.ReadAt), EmailedAt: utcPtr(r.EmailedAt), CreatedAt: r.CreatedAt.UTC()}
 	if err := json.Unmarshal([]byte(r.Data), &n.Data); err != nil {
 		return nil, err
 	}
@@ -43,8 +44,9 @@ type Notifications struct{ s *Store }
 func (s *Store) Notifications() *Notifications { return &Notifications{s} }
 
 // Create inserts notifications inside the caller's transaction and returns
-// those it stored: a booking notification the user already has (same
-// booking and kind, see migration 00051) is skipped, so that a redelivered
+// those it stored: a booking or meeting notification the user already has
+// (same booking or meeting and kind, see migrations 00051 and 00071) is
+// skipped, so that a redelivered
 // outbox message notifies nobody twice.
 func (r *Notifications) Create(ctx context.Context, ns ...ocop.Notification) ([]ocop.Notification, error) {
 	if len(ns) == 0 {
@@ -62,9 +64,9 @@ func (r *Notifications) Create(ctx context.Context, ns ...ocop.Notification) ([]
 			data = []byte("{}")
 		}
 		row := notificationRow{ID: n.ID, UserID: n.UserID, Kind: string(n.Kind), InquiryID: strPtr(n.InquiryID),
-			EventID: strPtr(n.EventID), BookingID: strPtr(n.BookingID),
+			EventID: strPtr(n.EventID), BookingID: strPtr(n.BookingID), MeetingID: strPtr(n.MeetingID),
 			Data: string(data), ReadAt: utcPtr(n.ReadAt), EmailedAt: utcPtr(n.EmailedAt), CreatedAt: n.CreatedAt.UTC()}
-		if n.BookingID == "" {
+		if n.BookingID == "" && n.MeetingID == "" {
 			plain = append(plain, row)
 			stored = append(stored, n)
 			continue
