@@ -23,6 +23,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/config"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
+	"github.com/ocopconnect/ocopconnect/internal/imports"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
@@ -49,6 +50,10 @@ type App struct {
 	// Producers is the producers/certificates use case.
 	Producers *producers.Service
 	Media     *media.Processor
+
+	// Imports loads official OCOP lists; ImportJobs runs admin uploads.
+	Imports    *imports.Service
+	ImportJobs *imports.Jobs
 }
 
 // Options adjust wiring for tests and tools.
@@ -140,6 +145,7 @@ func (a *App) wire() error {
 	a.registerPings()
 	a.wireProducers()
 	a.registerMedia()
+	a.wireImports()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -151,6 +157,7 @@ func (a *App) wire() error {
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
+		ImportJobs: a.ImportJobs, ImportMaxBytes: cfg.ImportMaxBytes,
 	})
 	return err
 }

@@ -70,6 +70,8 @@ type Config struct {
 	MediaMaxUploadBytes         int64         `env:"OCOP_MEDIA_MAX_UPLOAD_BYTES" envDefault:"10485760" doc:"Largest image upload accepted (bytes); the upload is cut off with 413 as soon as it passes this, while streaming."`
 	MediaMaxPixels              int64         `env:"OCOP_MEDIA_MAX_PIXELS" envDefault:"50000000" doc:"Largest image accepted, in pixels (width x height), checked from the header before decoding: guards against decompression bombs. Decoding needs about 4 bytes per pixel."`
 	MediaSignedURLTTL           time.Duration `env:"OCOP_MEDIA_SIGNED_URL_TTL" envDefault:"15m" doc:"Lifetime of the presigned S3 URLs that GET /media/{key} redirects to (S3 backend only)."`
+	ImportMaxBytes              int64         `env:"OCOP_IMPORT_MAX_BYTES" envDefault:"67108864" doc:"Largest OCOP list (CSV or XLSX) an import accepts, in bytes; an XLSX may unpack to 20 times this. Uploads above it get 413."`
+	ImportBatchSize             int           `env:"OCOP_IMPORT_BATCH_SIZE" envDefault:"500" doc:"Rows an import stores per transaction: a batch with a bad row stores nothing."`
 }
 
 // Load reads the configuration from the process environment.
@@ -229,6 +231,12 @@ func (c *Config) Validate() error {
 		bad("CertificateDocumentMaxBytes", "must be at least 1024")
 	}
 	c.validateMedia(bad)
+	if c.ImportMaxBytes < 1024 || c.ImportMaxBytes > 1<<30 {
+		bad("ImportMaxBytes", "must be between 1024 and 1073741824")
+	}
+	if c.ImportBatchSize < 1 || c.ImportBatchSize > 5000 {
+		bad("ImportBatchSize", "must be between 1 and 5000")
+	}
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/imports"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -43,6 +44,9 @@ type Deps struct {
 	MediaSignedURLTTL time.Duration
 	// Media processes image uploads (receiveImage).
 	Media *media.Processor
+	// ImportJobs runs admin-uploaded OCOP lists; ImportMaxBytes bounds them.
+	ImportJobs     *imports.Jobs
+	ImportMaxBytes int64
 }
 
 // API holds the handlers' dependencies.
@@ -108,5 +112,6 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesAuth(v1)
 	a.routesPlaces(v1)
 	a.routesProducers(v1)
+	a.routesImports(v1)
 	return r, nil
 }

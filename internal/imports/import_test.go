@@ -1,0 +1,91 @@
+package imports_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocopconnect/ocopconnect/internal/demo"
+	"github.com/ocopconnect/ocopconnect/internal/imports"
+	"github.com/ocopconnect/ocopconnect/internal/testsupport"
+	"github.com/ocopconnect/ocopconnect/internal/testsupport/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// at sets the test clock to a fixed day (certificate expiry depends on it).
+func at(s *testsupport.Server, day string) {
+	t, _ := time.Parse(time.DateOnly, day)
+	t = t.Add(3 * time.Hour) // 10:00 in Vietnam
+	s.Clock().Advance(t.Sub(s.Clock().Now()))
+}
+
+func count(t *testing.T, s *testsupport.Server, query string, args ...any) int {
+	t.Helper()
+	var n int
+	q := query
+	if s.Store.Dialect() == "postgres" {
+		for i := 1; strings.Contains(q, "?"); i++ {
+			q = strings.Replace(q, "?", "$"+string(rune('0'+i)), 1)
+		}
+	}
+	if err := s.Store.SQLDB().QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// snapshot counts the rows an import writes, to prove a re-import writes none.
+type snapshot struct{ producers, certificates, audit, outbox, updated int }
+
+func snap(t *testing.T, s *testsupport.Server) snapshot {
+	return snapshot{
+		producers:    count(t, s, "SELECT COUNT(*) FROM producers"),
+		certificates: count(t, s, "SELECT COUNT(*) FROM certificates"),
+		audit:        count(t, s, "SELECT COUNT(*) FROM audit_log"),
+		outbox:       count(t, s, "SELECT COUNT(*) FROM outbox"),
+		updated:      count(t, s, "SELECT COUNT(*) FROM producers WHERE updated_at <> created_at") + count(t, s, "SELECT COUNT(*) FROM certificates WHERE updated_at <> created_at"),
+	}
+}
+
+func TestImportSampleCatalogueTwice(t *testing.T) {
+	testsupport.ForEachDatabase(t, func(t *testing.T, db testsupport.DB) {
+		s := testsupport.NewServer(t, db)
+		at(s, "2026-01-15")
+		ctx := context.Background()
+		res, err := s.Imports.Run(ctx, demo.Catalogue, imports.Options{Verify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ProblemCount != 0 {
+			t.Fatalf("problems: %+v", res.Problems)
+		}
+		if res.TotalRows != 102 || res.ImportedRows != 102 || res.ProducersCreated != 102 || res.CertificatesCreated != 102 {
+			t.Fatalf("result %+v", res.Progress)
+		}
+		first := snap(t, s)
+		if first.producers != 102 || first.certificates != 102 {
+			t.Fatalf("stored %+v", first)
+		}
+		// Decisions before 24 Feb 2023 were made under Decision 1048/2019.
+		if n := count(t, s, "SELECT COUNT(*) FROM certificates WHERE legal_basis = '1048/2019'"); n != 40 {
+			t.Errorf("1048/2019 certificates = %d, want 40", n)
+		}
+		if n := count(t, s, "SELECT COUNT(*) FROM certificates WHERE stars = 5 AND issuing_level = 'national'"); n != 5 {
+			t.Errorf("national 5-star certificates = %d, want 5", n)
+		}
+
+		s.Clock().Advance(time.Hour)
+		res2, err := s.Imports.Run(ctx, demo.Catalogue, imports.Options{Verify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res2.UnchangedRows != 102 || res2.ProducersCreated+res2.ProducersUpdated+res2.CertificatesCreated+res2.CertificatesUpdated != 0 {
+			t.Fatalf("second import changed something: %+v", res2.Progress)
+		}
+		if second := snap(t, s); second != first {
+			t.Fatalf("second import wrote rows: %+v -> %+v", first, second)
+		}
+	})
+}
