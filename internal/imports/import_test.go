@@ -89,3 +89,46 @@ func TestImportSampleCatalogueTwice(t *testing.T) {
 		}
 	})
 }
+
+func TestImportLegacyAddresses(t *testing.T) {
+	testsupport.ForEachDatabase(t, func(t *testing.T, db testsupport.DB) {
+		s := testsupport.NewServer(t, db)
+		at(s, "2026-01-15")
+		file, rows := legacyCSV(1000)
+		if len(rows) != 1000 {
+			t.Fatalf("generated %d rows", len(rows))
+		}
+		res, err := s.Imports.Run(context.Background(), file, imports.Options{Verify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ProblemCount != 0 || res.ImportedRows != 1000 || res.ProducersCreated != 1000 || res.CertificatesCreated != 1000 {
+			t.Fatalf("result %+v, problems %v", res.Progress, res.Problems[:min(5, len(res.Problems))])
+		}
+		got := map[string][2]string{}
+		q, err := s.Store.SQLDB().Query("SELECT tax_code, province_code, commune_code FROM producers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for q.Next() {
+			var tax, prov, com string
+			if err := q.Scan(&tax, &prov, &com); err != nil {
+				t.Fatal(err)
+			}
+			got[tax] = [2]string{prov, com}
+		}
+		q.Close()
+		if len(got) != 1000 {
+			t.Fatalf("%d producers stored", len(got))
+		}
+		for _, r := range rows {
+			if g := got[r.taxCode]; g != [2]string{r.want.ProvinceCode, r.want.Code} {
+				t.Errorf("producer %s in %v, want %s/%s (%s)", r.taxCode, g, r.want.ProvinceCode, r.want.Code, r.want.Name)
+			}
+		}
+		res2, err := s.Imports.Run(context.Background(), file, imports.Options{Verify: true})
+		if err != nil || res2.UnchangedRows != 1000 {
+			t.Fatalf("second import: %+v %v", res2.Progress, err)
+		}
+	})
+}

@@ -47,7 +47,21 @@ type row struct {
 	problems []Problem
 }
 
+// placeMemo remembers resolved places within one reader: lists name the
+// same communes over and over, and resolving a name folds every commune
+// of the province.
+type placeMemo map[[6]string]placeResult
+
+type placeResult struct {
+	c     places.Commune
+	field Field
+	err   error
+}
+
+func newPlaceMemo() placeMemo { return placeMemo{} }
+
 type rowReader struct {
+	memo  placeMemo
 	l     *layout
 	m     *Mapping
 	today ocop.Date
@@ -78,8 +92,8 @@ func (p *rowReader) get(f Field) string {
 
 // readRow turns a record into a row, noting every problem it can find
 // without the database.
-func readRow(rec *record, l *layout, m *Mapping, today ocop.Date) *row {
-	p := &rowReader{l: l, m: m, today: today, rec: rec, r: &row{num: rec.row}}
+func readRow(rec *record, l *layout, m *Mapping, today ocop.Date, memo placeMemo) *row {
+	p := &rowReader{l: l, m: m, today: today, rec: rec, r: &row{num: rec.row}, memo: memo}
 	for i, msg := range rec.bad {
 		f := Field("")
 		for ff, j := range l.col {
@@ -274,7 +288,13 @@ func (p *rowReader) readProducer() {
 	} else if in.LegalName != "" {
 		p.problem(FProducerKind, "is empty and the name %q does not say the kind; give enterprise, cooperative, cooperative_group or household_business", in.LegalName)
 	}
-	c, field, err := p.commune()
+	key := [6]string{p.get(FCommuneCode), p.get(FCommuneName), p.get(FProvinceCode), p.get(FProvinceName), p.get(FDistrictName), p.get(FAddress)}
+	res, ok := p.memo[key]
+	if !ok {
+		res.c, res.field, res.err = p.commune()
+		p.memo[key] = res
+	}
+	c, field, err := res.c, res.field, res.err
 	if err != nil {
 		p.problem(field, "%s", err)
 		return

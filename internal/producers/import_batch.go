@@ -420,7 +420,19 @@ func (b *importBatch) write(ctx context.Context, pb BatchRepo, cb CertificateBat
 	if err := b.s.recordMany(ctx, audit); err != nil {
 		return err
 	}
-	return b.s.Outbox.Enqueue(ctx, msgs...)
+	return b.s.enqueueMany(ctx, msgs)
+}
+
+// OutboxBatch writes many outbox messages at once.
+type OutboxBatch interface {
+	EnqueueMany(ctx context.Context, msgs ...ocop.OutboxMessage) error
+}
+
+func (s *Service) enqueueMany(ctx context.Context, msgs []ocop.OutboxMessage) error {
+	if ob, ok := s.Outbox.(OutboxBatch); ok {
+		return ob.EnqueueMany(ctx, msgs...)
+	}
+	return s.Outbox.Enqueue(ctx, msgs...)
 }
 
 func message(topic, key string, payload map[string]any) ocop.OutboxMessage {

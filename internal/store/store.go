@@ -58,6 +58,7 @@ type Store struct {
 
 	onEnqueue func()
 	stmts     sync.Map // query -> *sql.Stmt, see prepared
+	schemas   sync.Map // GORM schema cache of bulkInsert
 }
 
 // SQLiteDSN is the data source name for the embedded database. Each part is
