@@ -167,4 +167,3 @@ func printImportSummary(w io.Writer, r *imports.Result, report string, took time
 		fmt.Fprintf(w, "%d problems: %s\n", r.ProblemCount, report)
 	}
 }
-
