@@ -78,7 +78,7 @@ func TestDeployAndDocsNameOnlyRealSettings(t *testing.T) {
 		for _, name := range varName.FindAllString(string(readFile(t, f)), -1) {
 			switch {
 			case known[name]:
-			case strings.HasPrefix(name, "OCOP_TEST_"): // switches of the test harness, not of the binary
+			case strings.HasPrefix(name, "OCOP_TEST_"), strings.HasPrefix(name, "OCOP_BENCH_"): // switches of the test and benchmark harness, not of the binary
 			case strings.HasSuffix(name, "_") && isPrefix(name): // OCOP_LOGIN_MAX_FAILURES_* and the like
 			default:
 				t.Errorf("%s names %s, which is not a setting of internal/config", f, name)

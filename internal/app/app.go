@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,16 +20,20 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/config"
+	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/imports"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
+	"github.com/ocopconnect/ocopconnect/internal/search"
 	"github.com/ocopconnect/ocopconnect/internal/store"
+	"github.com/ocopconnect/ocopconnect/internal/telemetry"
 )
 
 // Version is set at build time (-ldflags "-X .../internal/app.Version=...").
@@ -51,6 +56,14 @@ type App struct {
 	Producers *producers.Service
 	Media     *media.Processor
 
+	// Events is the trade-fair use case.
+	Events *events.Service
+	// Search is the listing index (Bleve under the data dir, or
+	// Meilisearch), opened on first use.
+	Search *search.Index
+	// Telemetry is the tracer provider (a no-op one without OCOP_OTEL_ENDPOINT).
+	Telemetry *telemetry.Provider
+
 	// Imports loads official OCOP lists; ImportJobs runs admin uploads.
 	Imports    *imports.Service
 	ImportJobs *imports.Jobs
@@ -67,13 +80,18 @@ type Options struct {
 }
 
 // NewLogger builds the one logger of the process.
-func NewLogger(cfg *config.Config) *slog.Logger {
+func NewLogger(cfg *config.Config) *slog.Logger { return NewLoggerTo(cfg, os.Stderr) }
+
+// NewLoggerTo builds the logger writing to w. Records logged with a
+// request's or job's context carry its request_id, trace_id and span_id.
+func NewLoggerTo(cfg *config.Config, w io.Writer) *slog.Logger {
 	level, _ := config.ParseLevel(cfg.LogLevel)
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(telemetry.CorrelateLogs(h))
 }
 
 // New wires the service. The caller must Close it.
@@ -84,23 +102,40 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		// means a time reads back exactly as it was written on both dialects.
 		now = func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 	}
+	tel, err := telemetry.Setup(ctx, telemetry.Config{
+		Endpoint: cfg.OTelEndpoint, ServiceName: cfg.OTelServiceName, Version: Version, SampleRatio: cfg.OTelSampleRatio,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("OCOP_OTEL_ENDPOINT: %w", err)
+	}
 	st, err := store.Open(ctx, store.Options{
 		DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, SQLitePath: o.SQLitePath,
 		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLife, Logger: log,
 	})
 	if err != nil {
+		_ = tel.Shutdown(ctx)
 		return nil, err
 	}
 	st.SetClock(now)
-	a := &App{Config: cfg, Log: log, Store: st, Now: now}
+	a := &App{Config: cfg, Log: log, Store: st, Now: now, Telemetry: tel}
+	if tel.Enabled() {
+		if err := st.UseTracing(tel.TracerProvider()); err != nil {
+			a.Close()
+			return nil, err
+		}
+		// The exporter reports failures (collector down) through OpenTelemetry's
+		// one process-wide handler; send them to our log instead of stderr.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("tracing", "err", err) }))
+		log.Info("tracing enabled", "endpoint", config.RedactURL(cfg.OTelEndpoint), "service", tel.ServiceName(), "sample_ratio", cfg.OTelSampleRatio)
+	}
 	if cfg.MigrateOnStart && !o.SkipMigrate {
 		if _, err := st.MigrateUp(ctx); err != nil {
-			st.Close()
+			a.Close()
 			return nil, err
 		}
 	}
 	if err := a.wire(); err != nil {
-		st.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -120,6 +155,12 @@ func (a *App) wire() error {
 	if err := a.wireMedia(); err != nil {
 		return err
 	}
+	if a.Search, err = search.Open(cfg); err != nil {
+		return err
+	}
+	if a.Telemetry.Enabled() {
+		a.Blobs = telemetry.TraceBlobs(a.Blobs) // whichever backend is configured above
+	}
 	a.Accounts = &accounts.Service{
 		Tx: st, Users: st.Users(), Sessions: st.Sessions(), Limiter: st.RateLimiter(), Audit: st.AuditLog(),
 		Signer: signer, RefreshTTL: cfg.RefreshTokenTTL, Now: a.Now,
@@ -138,13 +179,14 @@ func (a *App) wire() error {
 
 	a.Runner = jobs.New(st.Outbox(), st.Leases(), jobs.Options{
 		Workers: max(cfg.Workers, 1), PollInterval: cfg.JobPollInterval, MaxAttempts: cfg.JobMaxAttempts,
-		Logger: a.Log, Now: a.Now, Registerer: a.Registry,
+		Logger: a.Log, Now: a.Now, Registerer: a.Registry, Tracer: a.Telemetry.TracerProvider(),
 	})
 	st.OnEnqueue(a.Runner.Wake)
 	a.registerHousekeeping()
 	a.registerPings()
 	a.wireProducers()
 	a.registerMedia()
+	a.wireEvents()
 	a.wireImports()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
@@ -153,13 +195,26 @@ func (a *App) wire() error {
 		Readiness: []httpapi.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "media", Check: a.Blobs.Ping},
+			{Name: "search", Check: a.searchReady},
 		},
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
+		Events:     a.Events,
+		Tracing:    a.Telemetry,
 		ImportJobs: a.ImportJobs, ImportMaxBytes: cfg.ImportMaxBytes,
 	})
 	return err
+}
+
+// searchReady pings the search backend; the cause goes to the log, the
+// readiness answer only names the check.
+func (a *App) searchReady(ctx context.Context) error {
+	if err := a.Search.Ping(ctx); err != nil {
+		a.Log.Warn("search backend not ready", "backend", a.Search.Backend(), "err", err)
+		return errors.New("search backend unreachable")
+	}
+	return nil
 }
 
 // signingKeys returns the configured key, or in development the one kept in
@@ -209,8 +264,20 @@ func (a *App) registerHousekeeping() {
 	}})
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close releases the search index, exports the spans still buffered
+// (within a few seconds), then releases the database.
+func (a *App) Close() error {
+	var err error
+	if a.Search != nil {
+		err = a.Search.Close()
+	}
+	if a.Telemetry != nil {
+		if terr := a.Telemetry.Shutdown(context.Background()); terr != nil {
+			a.Log.Warn("flushing traces at exit failed", "err", terr)
+		}
+	}
+	return errors.Join(err, a.Store.Close())
+}
 
 // Serve runs the HTTP server (and, with workers > 0, the background workers)
 // until ctx is cancelled, then shuts down gracefully: it stops accepting,

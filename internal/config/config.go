@@ -70,8 +70,21 @@ type Config struct {
 	MediaMaxUploadBytes         int64         `env:"OCOP_MEDIA_MAX_UPLOAD_BYTES" envDefault:"10485760" doc:"Largest image upload accepted (bytes); the upload is cut off with 413 as soon as it passes this, while streaming."`
 	MediaMaxPixels              int64         `env:"OCOP_MEDIA_MAX_PIXELS" envDefault:"50000000" doc:"Largest image accepted, in pixels (width x height), checked from the header before decoding: guards against decompression bombs. Decoding needs about 4 bytes per pixel."`
 	MediaSignedURLTTL           time.Duration `env:"OCOP_MEDIA_SIGNED_URL_TTL" envDefault:"15m" doc:"Lifetime of the presigned S3 URLs that GET /media/{key} redirects to (S3 backend only)."`
-	ImportMaxBytes              int64         `env:"OCOP_IMPORT_MAX_BYTES" envDefault:"67108864" doc:"Largest OCOP list (CSV or XLSX) an import accepts, in bytes; an XLSX may unpack to 20 times this. Uploads above it get 413."`
-	ImportBatchSize             int           `env:"OCOP_IMPORT_BATCH_SIZE" envDefault:"500" doc:"Rows an import stores per transaction: a batch with a bad row stores nothing."`
+
+	BookingHoldTTL      time.Duration `env:"OCOP_BOOKING_HOLD_TTL" envDefault:"72h" doc:"How long a producer's booth booking is held (pending) before it lapses unless the organiser confirms it."`
+	BookingHoldWarning  time.Duration `env:"OCOP_BOOKING_HOLD_WARNING" envDefault:"12h" doc:"How long before a pending hold lapses the producer and organiser are reminded (0 = no reminder)."`
+	WaitlistOfferTTL    time.Duration `env:"OCOP_WAITLIST_OFFER_TTL" envDefault:"24h" doc:"How long a waitlisted producer has to accept a freed booth before it is offered to the next one."`
+	EventsSweepInterval time.Duration `env:"OCOP_EVENTS_SWEEP_INTERVAL" envDefault:"1m" doc:"How often lapsed holds and waitlist offers are expired (freeing their booths) and ended fairs marked completed."`
+	MeiliURL            string        `env:"OCOP_MEILI_URL" doc:"Meilisearch URL (http://meilisearch:7700) for listing search. Empty: the embedded Bleve index under DATA_DIR/search (one process: run the workers inside serve)."`
+	MeiliKey            string        `env:"OCOP_MEILI_KEY" secret:"all" doc:"Meilisearch API key; it must be allowed to search, write documents and manage indexes, settings and tasks."`
+	MeiliIndexPrefix    string        `env:"OCOP_MEILI_INDEX_PREFIX" envDefault:"ocop_" doc:"Prefix of the Meilisearch index names (the listing index is PREFIX + listings), so several environments can share one server. Letters, digits, - and _."`
+	OTelEndpoint        string        `env:"OCOP_OTEL_ENDPOINT" secret:"password" doc:"OpenTelemetry collector to export traces to over OTLP/HTTP (http://otel-collector:4318; a URL without a path gets /v1/traces). Empty: tracing is off and costs nothing. Headers such as API keys: the standard OTEL_EXPORTER_OTLP_HEADERS."`
+	OTelServiceName     string        `env:"OCOP_OTEL_SERVICE_NAME" envDefault:"ocopconnect" doc:"service.name of the exported traces (e.g. ocopconnect-api, ocopconnect-worker to tell the process kinds apart)."`
+	OTelSampleRatio     float64       `env:"OCOP_OTEL_SAMPLE_RATIO" envDefault:"1" doc:"Share of new traces recorded, 0 to 1. Requests arriving with a sampled W3C traceparent header are always recorded."`
+
+	// Imports of official OCOP lists.
+	ImportMaxBytes  int64 `env:"OCOP_IMPORT_MAX_BYTES" envDefault:"67108864" doc:"Largest OCOP list (CSV or XLSX) an import accepts, in bytes; an XLSX may unpack to 20 times this. Uploads above it get 413."`
+	ImportBatchSize int   `env:"OCOP_IMPORT_BATCH_SIZE" envDefault:"500" doc:"Rows an import stores per transaction: a batch with a bad row stores nothing."`
 }
 
 // Load reads the configuration from the process environment.
@@ -231,6 +244,39 @@ func (c *Config) Validate() error {
 		bad("CertificateDocumentMaxBytes", "must be at least 1024")
 	}
 	c.validateMedia(bad)
+	if c.BookingHoldTTL < time.Minute {
+		bad("BookingHoldTTL", "must be at least 1m")
+	}
+	if c.BookingHoldWarning < 0 || c.BookingHoldWarning >= c.BookingHoldTTL {
+		bad("BookingHoldWarning", "must be between 0 and OCOP_BOOKING_HOLD_TTL")
+	}
+	if c.WaitlistOfferTTL < time.Minute {
+		bad("WaitlistOfferTTL", "must be at least 1m")
+	}
+	if c.EventsSweepInterval < time.Second {
+		bad("EventsSweepInterval", "must be at least 1s")
+	}
+	if c.MeiliURL != "" {
+		u, err := url.Parse(c.MeiliURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("MeiliURL", "must be an http(s):// URL (leave empty for the embedded Bleve index)")
+		}
+	}
+	if !meiliPrefix.MatchString(c.MeiliIndexPrefix) {
+		bad("MeiliIndexPrefix", "may hold only letters, digits, - and _ (at most 64)")
+	}
+	if c.OTelEndpoint != "" {
+		u, err := url.Parse(c.OTelEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("OTelEndpoint", "must be an http(s) URL such as http://otel-collector:4318")
+		}
+	}
+	if strings.TrimSpace(c.OTelServiceName) == "" {
+		bad("OTelServiceName", "must not be empty")
+	}
+	if !(c.OTelSampleRatio >= 0 && c.OTelSampleRatio <= 1) { // also refuses NaN
+		bad("OTelSampleRatio", "must be between 0 and 1, got %v", c.OTelSampleRatio)
+	}
 	if c.ImportMaxBytes < 1024 || c.ImportMaxBytes > 1<<30 {
 		bad("ImportMaxBytes", "must be between 1024 and 1073741824")
 	}
@@ -282,6 +328,8 @@ func (c *Config) validateMedia(bad func(field, format string, args ...any)) {
 
 // UsesS3 reports whether media lives on an S3 server.
 func (c *Config) UsesS3() bool { return c.S3Endpoint != "" }
+
+var meiliPrefix = regexp.MustCompile(`^[A-Za-z0-9_-]{0,64}$`)
 
 // ParseLevel turns a level name into a slog.Level.
 func ParseLevel(s string) (slog.Level, error) {

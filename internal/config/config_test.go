@@ -46,6 +46,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"OCOP_MAX_BODY_BYTES":    {"OCOP_MAX_BODY_BYTES": "lots"},
 		"OCOP_REFRESH_TOKEN_TTL": {"OCOP_REFRESH_TOKEN_TTL": "1m", "OCOP_ACCESS_TOKEN_TTL": "10m"},
 		"OCOP_MIGRATE_ON_START":  {"OCOP_MIGRATE_ON_START": "perhaps"},
+		// search
+		"OCOP_MEILI_URL":          {"OCOP_MEILI_URL": "meili:7700"},
+		"OCOP_MEILI_INDEX_PREFIX": {"OCOP_MEILI_INDEX_PREFIX": "ocop listings"},
 	}
 	for variable, env := range cases {
 		t.Run(variable, func(t *testing.T) {
@@ -73,6 +76,8 @@ func TestSecretsAreRedacted(t *testing.T) {
 		"OCOP_JWT_KEY":           "super-secret-signing-key-0123456789",
 		"OCOP_JWT_PREVIOUS_KEYS": "old-secret-signing-key-0123456789ab",
 		"OCOP_DATABASE_URL":      "postgres://ocop:db-password@db:5432/ocop?sslmode=disable",
+		"OCOP_MEILI_URL":         "http://meilisearch:7700",
+		"OCOP_MEILI_KEY":         "meili-master-key-secret",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +85,7 @@ func TestSecretsAreRedacted(t *testing.T) {
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	out := buf.String()
-	for _, secret := range []string{"super-secret", "old-secret", "db-password"} {
+	for _, secret := range []string{"super-secret", "old-secret", "db-password", "meili-master-key"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("secret %q in log: %s", secret, out)
 		}

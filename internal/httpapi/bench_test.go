@@ -59,9 +59,13 @@ func BenchmarkBareGinHealthz(b *testing.B) {
 
 // benchApp is the production wiring on SQLite with info-level JSON request
 // logging (to a discarding writer, so the formatting cost is counted).
-func benchApp(b *testing.B) (*app.App, *httptest.Server) {
+func benchApp(b *testing.B, extra ...string) (*app.App, *httptest.Server) {
 	db := testdb.DatabaseBackends(b)[0].New(b)
-	cfg, err := config.LoadFrom(map[string]string{"OCOP_DATA_DIR": db.DataDir, "OCOP_JWT_KEY": testsupport.TestJWTKey, "OCOP_LOG_FORMAT": "json"})
+	env := map[string]string{"OCOP_DATA_DIR": db.DataDir, "OCOP_JWT_KEY": testsupport.TestJWTKey, "OCOP_LOG_FORMAT": "json"}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
+	cfg, err := config.LoadFrom(env)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -79,8 +83,22 @@ func benchApp(b *testing.B) (*app.App, *httptest.Server) {
 // BenchmarkFullStackMe is GET /me through every middleware with a valid
 // token: request ID, logging, metrics, recovery, security headers, body
 // limit, JWT verification, the session check and the user lookup.
-func BenchmarkFullStackMe(b *testing.B) {
-	a, srv := benchApp(b)
+func BenchmarkFullStackMe(b *testing.B) { benchMe(b) }
+
+// BenchmarkFullStackMeTraced is the same with every request traced and
+// exported (server span, session lookup span) to a collector that discards
+// what it receives: the price of OCOP_OTEL_ENDPOINT at a sample ratio of 1.
+func BenchmarkFullStackMeTraced(b *testing.B) {
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	b.Cleanup(collector.Close) // after the app's Close has flushed to it
+	benchMe(b, "OCOP_OTEL_ENDPOINT", collector.URL)
+}
+
+func benchMe(b *testing.B, env ...string) {
+	a, srv := benchApp(b, env...)
 	ctx := context.Background()
 	if _, err := a.Accounts.Register(ctx, registerInput("bench@example.vn", "buyer")); err != nil {
 		b.Fatal(err)

@@ -99,7 +99,7 @@ func TestOperationalEndpoints(t *testing.T) {
 		}
 
 		ready := s.Get(t, "/readyz", "").Expect(t, http.StatusOK).Map(t)
-		if ready["checks"].(map[string]any)["database"] != "ok" {
+		if checks := ready["checks"].(map[string]any); checks["database"] != "ok" || checks["search"] != "ok" {
 			t.Fatalf("readyz = %v", ready)
 		}
 		m := s.Get(t, "/metrics", "").Expect(t, http.StatusOK)

@@ -94,8 +94,8 @@ func observe(log *slog.Logger, m *httpMetrics) gin.HandlerFunc {
 		if !log.Enabled(c.Request.Context(), level) {
 			return
 		}
+		// request_id, trace_id and span_id come from the context (telemetry.CorrelateLogs).
 		attrs := []slog.Attr{
-			slog.String("request_id", requestID(c)),
 			slog.String("method", c.Request.Method),
 			slog.String("route", route),
 			slog.String("path", c.Request.URL.Path),
@@ -125,7 +125,7 @@ func recoverPanics(log *slog.Logger) gin.HandlerFunc {
 			if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(rec) // the client went away; let net/http handle it
 			}
-			log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+			log.ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
 			if c.Writer.Written() {
 				c.Abort()
 				return

@@ -11,10 +11,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
+	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/imports"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
+	"github.com/ocopconnect/ocopconnect/internal/telemetry"
 )
 
 // ReadinessCheck reports whether one dependency can serve traffic.
@@ -44,6 +46,12 @@ type Deps struct {
 	MediaSignedURLTTL time.Duration
 	// Media processes image uploads (receiveImage).
 	Media *media.Processor
+
+	// Events serves trade fairs, booths and bookings.
+	Events *events.Service
+	// Tracing, when set, traces every request (tracing.go); nil adds no
+	// middleware at all.
+	Tracing *telemetry.Provider
 	// ImportJobs runs admin-uploaded OCOP lists; ImportMaxBytes bounds them.
 	ImportJobs     *imports.Jobs
 	ImportMaxBytes int64
@@ -62,6 +70,8 @@ func New(d Deps) (*gin.Engine, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Request and trace IDs come from the request context (observe logs with it).
+	d.Logger = slog.New(telemetry.CorrelateLogs(d.Logger.Handler()))
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
@@ -82,6 +92,7 @@ func New(d Deps) (*gin.Engine, error) {
 		r.ForwardedByClientIP = false
 	}
 
+	r.Use(a.tracing()...) // first, so that the request log line sees the span
 	r.Use(withRequestID, observe(d.Logger, a.metrics), recoverPanics(d.Logger), securityHeaders)
 	if len(d.CORSOrigins) > 0 {
 		cc := cors.Config{
@@ -112,6 +123,7 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesAuth(v1)
 	a.routesPlaces(v1)
 	a.routesProducers(v1)
+	a.routesEvents(v1)
 	a.routesImports(v1)
 	return r, nil
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/store"
@@ -70,6 +72,8 @@ type Options struct {
 	Logger       *slog.Logger
 	Now          ocop.Clock
 	Registerer   prometheus.Registerer
+	// Tracer makes a span of each batch and periodic run (nil: none).
+	Tracer trace.TracerProvider
 }
 
 // Runner drains the outbox and runs periodic jobs.
@@ -83,6 +87,7 @@ type Runner struct {
 	wake     chan struct{}
 	log      *slog.Logger
 	metrics  *runnerMetrics
+	tracer   trace.Tracer
 }
 
 // New builds a runner; register topics and periodic jobs before Run.
@@ -107,6 +112,10 @@ func New(outbox Outbox, leases Leases, opts Options) *Runner {
 		log: opts.Logger.With("component", "jobs"),
 	}
 	r.metrics = newRunnerMetrics(opts.Registerer, r)
+	if opts.Tracer == nil {
+		opts.Tracer = noop.NewTracerProvider()
+	}
+	r.tracer = opts.Tracer.Tracer("github.com/ocopconnect/ocopconnect/internal/jobs")
 	return r
 }
 
@@ -220,6 +229,8 @@ func (r *Runner) drainOnce(ctx context.Context, worker string) (int, error) {
 }
 
 func (r *Runner) handle(ctx context.Context, worker string, t Topic, msgs []ocop.OutboxMessage) {
+	ctx, span := r.startBatchSpan(ctx, worker, t, msgs)
+	defer span.End()
 	hctx, cancel := context.WithTimeout(ctx, t.Lease)
 	defer cancel()
 	start := time.Now()
@@ -240,6 +251,7 @@ func (r *Runner) handle(ctx context.Context, worker string, t Topic, msgs []ocop
 		dead := m.Attempts >= r.opts.MaxAttempts
 		retryAt := now.Add(Backoff(m.Attempts))
 		r.metrics.failed(t.Name, dead)
+		failSpan(span, m, err, dead)
 		lvl := slog.LevelWarn
 		if dead {
 			lvl = slog.LevelError
@@ -324,12 +336,14 @@ func (r *Runner) runPeriodic(ctx context.Context, p Periodic) {
 	}
 	start := time.Now()
 	runErr := func() (err error) {
+		rctx, span := r.startPeriodicSpan(context.WithoutCancel(ctx), p)
 		defer func() {
 			if rec := recover(); rec != nil {
 				err = fmt.Errorf("panic: %v", rec)
 			}
+			endSpan(span, err)
 		}()
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lease)
+		rctx, cancel := context.WithTimeout(rctx, lease)
 		defer cancel()
 		return p.Run(rctx)
 	}()

@@ -35,6 +35,14 @@ const (
 	CodeInvalidImage     Code = "invalid_image"     // empty, corrupt or truncated image
 	CodeImageTooLarge    Code = "image_too_large"   // more pixels than OCOP_MEDIA_MAX_PIXELS
 	CodeMediaUnavailable Code = "media_unavailable" // the media store cannot be reached
+	// Trade fairs.
+	CodeBoothTaken        Code = "booth_taken"
+	CodeBookingLimit      Code = "booking_limit_reached"
+	CodeSubsidyExhausted  Code = "subsidy_quota_reached"
+	CodeBookingClosed     Code = "booking_window_closed"
+	CodeNotEligible       Code = "not_eligible"
+	CodeZoneFull          Code = "zone_full"
+	CodeInvalidTransition Code = "invalid_state"
 )
 
 // FieldError names one invalid input field and why, in words a user can act on.

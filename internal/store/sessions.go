@@ -140,10 +140,13 @@ func (r *Sessions) KnownClientIP(ctx context.Context, userID, ip string, since t
 // session must be live and belong to the user. It runs on every
 // authenticated request, so it is a prepared statement scanned by hand
 // rather than a GORM query (which cost more than the rest of the request).
-func (r *Sessions) ActiveUser(ctx context.Context, sessionID, userID string, now time.Time) (*ocop.User, error) {
-	stmt, err := r.s.prepared(ctx, `SELECT u.id, u.email, u.display_name, u.roles, u.language, u.created_at, u.updated_at
+func (r *Sessions) ActiveUser(ctx context.Context, sessionID, userID string, now time.Time) (_ *ocop.User, err error) {
+	const query = `SELECT u.id, u.email, u.display_name, u.roles, u.language, u.created_at, u.updated_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?`)
+		WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?`
+	ctx, end := r.s.traceQuery(ctx, "select sessions users", query)
+	defer func() { end(err) }()
+	stmt, err := r.s.prepared(ctx, query)
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ncruces/go-sqlite3/gormlite"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -57,8 +58,9 @@ type Store struct {
 	now     ocop.Clock
 
 	onEnqueue func()
-	stmts     sync.Map // query -> *sql.Stmt, see prepared
-	schemas   sync.Map // GORM schema cache of bulkInsert
+	stmts     sync.Map     // query -> *sql.Stmt, see prepared
+	tracer    trace.Tracer // nil unless UseTracing, see tracing.go
+	schemas   sync.Map     // GORM schema cache of bulkInsert
 }
 
 // SQLiteDSN is the data source name for the embedded database. Each part is

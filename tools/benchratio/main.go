@@ -28,12 +28,32 @@ var ratios = []ratio{
 	// Decoding is the floor of any image pipeline; the upload adds the
 	// resizes, two encodes and two writes (30-45% measured on 2 shared cores).
 	{"2 MB JPEG upload+process vs plain decode", "BenchmarkImageUpload2MB", "BenchmarkImageDecode2MB", 0.20},
+	{"booking+cancel under contention vs GET /me", "BenchmarkBookingContention", "BenchmarkFullStackMe", 0.01},
+	// Search: the HTTP benchmark (BenchmarkSearchAPI, with the endpoints)
+	// runs searchtest.BenchQueries on searchtest.Catalogue like the engine one.
+	{"search API vs raw engine, mixed queries", "BenchmarkSearchAPI", "BenchmarkSearchEngine", 0.70},
+	{"GET /me traced (OTLP, every request) vs untraced", "BenchmarkFullStackMeTraced", "BenchmarkFullStackMe", 0.50},
 }
+
+// metric is a custom benchmark metric (b.ReportMetric) with a ceiling.
+type metric struct {
+	Name, Benchmark, Unit string
+	Max                   float64
+}
+
+// metrics are the tracked latency figures; add a line when a benchmark
+// reports one worth a ceiling.
+var metrics = []metric{
+	{"booking p99 latency under contention (SQLite)", "BenchmarkBookingContention", "p99-ms", 1000},
+}
+
+var metricRe = regexp.MustCompile(`([\d.]+) (\S+)`)
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op`)
 
 func main() {
 	nsPerOp := map[string]float64{}
+	custom := map[string]float64{} // "BenchmarkX unit" -> value
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -43,6 +63,11 @@ func main() {
 			v, err := strconv.ParseFloat(m[2], 64)
 			if err == nil {
 				nsPerOp[m[1]] = v
+			}
+			for _, mm := range metricRe.FindAllStringSubmatch(strings.TrimSpace(text), -1) {
+				if f, err := strconv.ParseFloat(mm[1], 64); err == nil {
+					custom[m[1]+" "+mm[2]] = f
+				}
 			}
 		}
 	}
@@ -64,6 +89,21 @@ func main() {
 		}
 		fmt.Printf("  %-55s  %6.1f%%  (%.0f vs %.0f req/s; target >= %.0f%%)  %s\n",
 			r.Name, got*100, 1e9/s, 1e9/b, r.MinRatio*100, verdict)
+	}
+	fmt.Println()
+	fmt.Println("Latency ceilings (same run):")
+	for _, m := range metrics {
+		v, ok := custom[m.Benchmark+" "+m.Unit]
+		if !ok {
+			fmt.Printf("  %-55s  not measured in this run\n", m.Name)
+			continue
+		}
+		verdict := "ok"
+		if v > m.Max {
+			verdict = "ABOVE CEILING"
+			failed = true
+		}
+		fmt.Printf("  %-55s  %8.1f %s  (ceiling %.0f)  %s\n", m.Name, v, m.Unit, m.Max, verdict)
 	}
 	if failed {
 		os.Exit(3)

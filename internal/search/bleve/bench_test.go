@@ -1,0 +1,123 @@
+package bleve_test
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ocopconnect/ocopconnect/internal/ocop"
+	"github.com/ocopconnect/ocopconnect/internal/search/bleve"
+	"github.com/ocopconnect/ocopconnect/internal/search/searchtest"
+)
+
+// The engine benchmarks index the synthetic catalogue (searchtest.BenchSize:
+// 20,000 listings by default, OCOP_BENCH_SEARCH_DOCS=100000 for the full
+// size) into an on-disk index, as the embedded default runs.
+
+var bench struct {
+	once sync.Once
+	idx  *bleve.Index
+	dir  string
+	docs []ocop.SearchDocument
+	err  error
+}
+
+func fill(docs []ocop.SearchDocument) func(ctx context.Context, put func(...ocop.SearchDocument) error) error {
+	return func(ctx context.Context, put func(...ocop.SearchDocument) error) error {
+		// Large batches: fewer, bigger segments to merge afterwards.
+		for i := 0; i < len(docs); i += 5000 {
+			if err := put(docs[i:min(i+5000, len(docs))]...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func benchIndex(b *testing.B) *bleve.Index {
+	bench.once.Do(func() {
+		bench.docs = searchtest.Catalogue(searchtest.BenchSize())
+		bench.dir, bench.err = os.MkdirTemp("", "ocop-bench-search-")
+		if bench.err != nil {
+			return
+		}
+		if bench.idx, bench.err = bleve.Open(bench.dir); bench.err != nil {
+			return
+		}
+		bench.err = bench.idx.Rebuild(context.Background(), fill(bench.docs))
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	return bench.idx
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bench.idx != nil {
+		bench.idx.Close()
+		os.RemoveAll(bench.dir)
+	}
+	os.Exit(code)
+}
+
+// BenchmarkSearchEngine is the raw in-process engine throughput for the
+// fixed mixed query set (ns/op per query, all cores), with latency
+// percentiles. The HTTP benchmark compares itself with it.
+func BenchmarkSearchEngine(b *testing.B) {
+	idx := benchIndex(b)
+	queries := searchtest.BenchQueries()
+	var mu sync.Mutex
+	var all []time.Duration
+	var next atomic.Int64
+	ctx := context.Background()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var lat []time.Duration
+		for pb.Next() {
+			q := queries[int(next.Add(1))%len(queries)]
+			start := time.Now()
+			if _, err := idx.Search(ctx, q); err != nil {
+				b.Error(err)
+				return
+			}
+			lat = append(lat, time.Since(start))
+		}
+		mu.Lock()
+		all = append(all, lat...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	p50, p95, p99 := searchtest.Percentiles(all)
+	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
+	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(len(bench.docs)), "docs")
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+}
+
+// BenchmarkSearchReindex rebuilds the whole catalogue into a fresh on-disk
+// index and swaps it in: one op is one full reindex.
+func BenchmarkSearchReindex(b *testing.B) {
+	docs := searchtest.Catalogue(searchtest.BenchSize())
+	idx, err := bleve.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.Close()
+	b.ResetTimer()
+	for range b.N {
+		if err := idx.Rebuild(context.Background(), fill(docs)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(docs))*float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+	b.ReportMetric(float64(len(docs)), "docs")
+}

@@ -1,0 +1,473 @@
+// Package bleve is the embedded search backend: a Bleve index under the data
+// directory (or in memory for tests), with Vietnamese analyzers from vntext.
+//
+// Layout on disk: DIR/CURRENT names the live index directory
+// (DIR/listings-<nanos>); a rebuild fills a new directory, then, under the
+// write lock, rewrites CURRENT (temporary file + rename, so a crash leaves
+// either the old or the new name) and switches the handle. Leftover
+// directories of an interrupted rebuild are removed at the next Open.
+package bleve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/ocopconnect/ocopconnect/internal/ocop"
+	"github.com/ocopconnect/ocopconnect/internal/search/rebuild"
+)
+
+// Index is the Bleve backend of ocop.SearchIndex.
+type Index struct {
+	dir string // "" keeps everything in memory
+
+	// mu guards the handles. Searches hold it shared for their whole run,
+	// so the swap (exclusive) waits for them and the old index is closed
+	// only when nobody reads it any more.
+	mu       sync.RWMutex
+	cur      bleve.Index
+	curDir   string
+	building bleve.Index
+	guard    *rebuild.Guard
+	closed   bool
+
+	writeMu   sync.Mutex // serialises writes: version check + batch, and the swap
+	rebuildMu sync.Mutex // one rebuild at a time
+}
+
+var _ ocop.SearchIndex = (*Index)(nil)
+
+const currentFile = "CURRENT"
+
+// Open opens (or creates) the index kept under dir.
+func Open(dir string) (*Index, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("search index directory: %w", err)
+	}
+	x := &Index{dir: dir}
+	name, err := os.ReadFile(filepath.Join(dir, currentFile))
+	switch {
+	case err == nil && strings.TrimSpace(string(name)) != "":
+		x.curDir = filepath.Join(dir, filepath.Base(strings.TrimSpace(string(name))))
+		// A bounded wait for the file lock: the embedded index belongs to one
+		// process, and a second one must fail rather than hang.
+		x.cur, err = bleve.OpenUsing(x.curDir, map[string]interface{}{"bolt_timeout": "2s"})
+		if err != nil {
+			return nil, fmt.Errorf("open search index %s (the embedded index serves one process at a time: run the workers inside serve, or use Meilisearch): %w", x.curDir, err)
+		}
+	case err == nil || errors.Is(err, os.ErrNotExist):
+		if x.cur, x.curDir, err = x.create(); err != nil {
+			return nil, err
+		}
+		if err := x.writeCurrent(x.curDir); err != nil {
+			x.cur.Close()
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, currentFile), err)
+	}
+	x.removeStale()
+	return x, nil
+}
+
+// NewMemory returns an index kept in memory (tests, benchmarks).
+func NewMemory() (*Index, error) {
+	idx, err := bleve.NewMemOnly(newMapping())
+	if err != nil {
+		return nil, err
+	}
+	return &Index{cur: idx}, nil
+}
+
+func (x *Index) create() (bleve.Index, string, error) {
+	if x.dir == "" {
+		idx, err := bleve.NewMemOnly(newMapping())
+		return idx, "", err
+	}
+	path := filepath.Join(x.dir, fmt.Sprintf("listings-%d", time.Now().UnixNano()))
+	idx, err := bleve.New(path, newMapping())
+	if err != nil {
+		return nil, "", fmt.Errorf("create search index %s: %w", path, err)
+	}
+	return idx, path, nil
+}
+
+func (x *Index) writeCurrent(path string) error {
+	tmp := filepath.Join(x.dir, currentFile+".tmp")
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(filepath.Base(path) + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(x.dir, currentFile))
+	}
+	if err != nil {
+		return fmt.Errorf("switch search index: %w", err)
+	}
+	return nil
+}
+
+// removeStale deletes index directories other than the current one.
+func (x *Index) removeStale() {
+	entries, _ := os.ReadDir(x.dir)
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "listings-") && filepath.Join(x.dir, e.Name()) != x.curDir {
+			_ = os.RemoveAll(filepath.Join(x.dir, e.Name()))
+		}
+	}
+}
+
+// Field names of the index.
+const (
+	fTitle    = "title"   // vi + en titles, folded, with positions for phrases
+	fAll      = "all"     // everything searchable, folded: what must match
+	fAllExact = "all_x"   // the same with marks: ranks exact-diacritic matches first
+	fSuggest  = "suggest" // titles and producer name, folded
+	fProvince = "province_code"
+	fGroup    = "product_group"
+	fSet      = "product_set"
+	fKind     = "producer_kind"
+	// fFacets holds every facet value of a document as "prefix:value"
+	// (p: province, g: group, s: product set, r: stars, k: producer kind,
+	// b: price bucket): counting one field per hit instead of six is what
+	// keeps faceting cheap, since each field read decodes doc values.
+	fFacets   = "facets"
+	fStars    = "stars"
+	fPriceMin = "price_min_vnd"
+	fMOQ      = "moq"
+	fCert     = "certified"
+	fNewest   = "published_ms"
+	fVersion  = "version_s" // stored as text: nanosecond versions do not fit a float64
+	fDoc      = "_doc"      // the whole document, stored
+)
+
+func newMapping() mapping.IndexMapping {
+	m := bleve.NewIndexMapping()
+	m.DefaultAnalyzer = analyzerFolded
+	m.StoreDynamic, m.IndexDynamic, m.DocValuesDynamic = false, false, false
+	dm := bleve.NewDocumentStaticMapping()
+	text := func(analyzer string, positions bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer, f.Store, f.IncludeTermVectors, f.IncludeInAll, f.DocValues = analyzer, false, positions, false, false
+		return f
+	}
+	dm.AddFieldMappingsAt(fTitle, text(analyzerFolded, true))
+	dm.AddFieldMappingsAt(fAll, text(analyzerFolded, false))
+	dm.AddFieldMappingsAt(fAllExact, text(analyzerExact, false))
+	dm.AddFieldMappingsAt(fSuggest, text(analyzerFolded, false))
+	for _, name := range []string{fProvince, fGroup, fSet, fKind, fFacets} {
+		f := bleve.NewKeywordFieldMapping()
+		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, false, false, name == fFacets
+		dm.AddFieldMappingsAt(name, f)
+	}
+	for _, name := range []string{fStars, fPriceMin, fMOQ, fNewest} {
+		f := bleve.NewNumericFieldMapping()
+		f.Store, f.IncludeInAll, f.DocValues = false, false, name != fMOQ // doc values: sort fields only
+		dm.AddFieldMappingsAt(name, f)
+	}
+	b := bleve.NewBooleanFieldMapping()
+	b.Store, b.IncludeInAll = false, false
+	dm.AddFieldMappingsAt(fCert, b)
+	for _, name := range []string{fVersion, fDoc} {
+		f := bleve.NewKeywordFieldMapping()
+		f.Index, f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, true, false, false, false
+		dm.AddFieldMappingsAt(name, f)
+	}
+	m.DefaultMapping = dm
+	return m
+}
+
+func fields(d ocop.SearchDocument) (map[string]any, error) {
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	join := func(parts ...string) string { return strings.Join(parts, "\n") }
+	all := join(d.TitleVI, d.TitleEN, d.ProducerName, strings.Join(d.Tags, "\n"), d.ProvinceName, d.CommuneName, d.DescriptionVI, d.DescriptionEN)
+	return map[string]any{
+		fTitle:    join(d.TitleVI, d.TitleEN),
+		fAll:      all,
+		fAllExact: all,
+		fSuggest:  join(d.TitleVI, d.TitleEN, d.ProducerName),
+		fProvince: d.ProvinceCode, fGroup: d.ProductGroup, fSet: d.ProductSet, fKind: d.ProducerKind,
+		fFacets: []string{"p:" + d.ProvinceCode, "g:" + d.ProductGroup, "s:" + d.ProductSet, "k:" + d.ProducerKind,
+			"r:" + strconv.Itoa(d.Stars), "b:" + strconv.Itoa(ocop.PriceBucketOf(d.PriceMinVND))},
+		fStars:    float64(d.Stars),
+		fPriceMin: float64(d.PriceMinVND), fMOQ: float64(d.MOQ), fCert: d.Certified,
+		fNewest:  float64(d.PublishedAt.UnixMilli()),
+		fVersion: strconv.FormatInt(d.Version, 10),
+		fDoc:     string(raw),
+	}, nil
+}
+
+func unavailable(err error) error {
+	return &ocop.Error{Code: ocop.CodeUnavailable, Message: "search is unavailable", RetryAfter: 5 * time.Second, Err: err}
+}
+
+var errClosed = errors.New("search index closed")
+
+// versions reads the indexed versions of ids.
+func versions(ctx context.Context, idx bleve.Index, ids []string) (map[string]int64, error) {
+	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = []string{fVersion}
+	res, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(res.Hits))
+	for _, h := range res.Hits {
+		if s, ok := h.Fields[fVersion].(string); ok {
+			v, _ := strconv.ParseInt(s, 10, 64)
+			out[h.ID] = v
+		}
+	}
+	return out, nil
+}
+
+// put indexes docs, skipping those older than the indexed version when
+// check is set.
+func put(ctx context.Context, idx bleve.Index, docs []ocop.SearchDocument, check bool) error {
+	docs = rebuild.Newest(docs)
+	if len(docs) == 0 {
+		return nil
+	}
+	var have map[string]int64
+	if check {
+		ids := make([]string, len(docs))
+		for i, d := range docs {
+			ids[i] = d.ID
+		}
+		var err error
+		if have, err = versions(ctx, idx, ids); err != nil {
+			return err
+		}
+	}
+	b := idx.NewBatch()
+	for _, d := range docs {
+		if v, ok := have[d.ID]; ok && v > d.Version {
+			continue // an older event: the index already has something newer
+		}
+		f, err := fields(d)
+		if err != nil {
+			return err
+		}
+		if err := b.Index(d.ID, f); err != nil {
+			return err
+		}
+	}
+	return idx.Batch(b)
+}
+
+// Upsert adds or replaces documents, ignoring older versions.
+func (x *Index) Upsert(ctx context.Context, docs ...ocop.SearchDocument) error {
+	if err := rebuild.ValidIDs(docs); err != nil {
+		return err
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.RLock()
+	cur, building, guard, closed := x.cur, x.building, x.guard, x.closed
+	x.mu.RUnlock()
+	if closed {
+		return unavailable(errClosed)
+	}
+	if err := put(ctx, cur, docs, true); err != nil {
+		return unavailable(err)
+	}
+	if building != nil {
+		guard.Upserted(docs)
+		if err := put(ctx, building, docs, true); err != nil {
+			return unavailable(err)
+		}
+	}
+	return nil
+}
+
+// Delete removes documents.
+func (x *Index) Delete(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.RLock()
+	cur, building, guard, closed := x.cur, x.building, x.guard, x.closed
+	x.mu.RUnlock()
+	if closed {
+		return unavailable(errClosed)
+	}
+	del := func(idx bleve.Index) error {
+		b := idx.NewBatch()
+		for _, id := range ids {
+			b.Delete(id)
+		}
+		return idx.Batch(b)
+	}
+	if err := del(cur); err != nil {
+		return unavailable(err)
+	}
+	if building != nil {
+		guard.Deleted(ids)
+		if err := del(building); err != nil {
+			return unavailable(err)
+		}
+	}
+	return nil
+}
+
+// Rebuild fills a fresh index and swaps it in. Live writes made meanwhile
+// reach both indexes.
+func (x *Index) Rebuild(ctx context.Context, fill func(ctx context.Context, put func(docs ...ocop.SearchDocument) error) error) error {
+	x.rebuildMu.Lock()
+	defer x.rebuildMu.Unlock()
+	fresh, freshDir, err := x.create()
+	if err != nil {
+		return err
+	}
+	guard := &rebuild.Guard{}
+	x.writeMu.Lock()
+	x.mu.Lock()
+	closed := x.closed
+	if !closed {
+		x.building, x.guard = fresh, guard
+	}
+	x.mu.Unlock()
+	x.writeMu.Unlock()
+	discard := func() {
+		x.writeMu.Lock()
+		x.mu.Lock()
+		if x.building == fresh {
+			x.building, x.guard = nil, nil
+		}
+		x.mu.Unlock()
+		x.writeMu.Unlock()
+		fresh.Close()
+		if freshDir != "" {
+			_ = os.RemoveAll(freshDir)
+		}
+	}
+	if closed {
+		discard()
+		return unavailable(errClosed)
+	}
+	err = fill(ctx, func(docs ...ocop.SearchDocument) error {
+		if err := rebuild.ValidIDs(docs); err != nil {
+			return err
+		}
+		x.writeMu.Lock()
+		defer x.writeMu.Unlock()
+		// The fresh index holds only what the fill and live writes put
+		// there; the guard already drops what live writes superseded.
+		return put(ctx, fresh, guard.Filter(docs), false)
+	})
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		err = compact(ctx, fresh)
+	}
+	if err != nil {
+		discard()
+		return err
+	}
+	x.writeMu.Lock()
+	x.mu.RLock()
+	swapErr := error(nil)
+	if x.closed {
+		swapErr = unavailable(errClosed)
+	}
+	x.mu.RUnlock()
+	if swapErr == nil && freshDir != "" {
+		swapErr = x.writeCurrent(freshDir)
+	}
+	var old bleve.Index
+	var oldDir string
+	if swapErr == nil {
+		x.mu.Lock()
+		old, oldDir = x.cur, x.curDir
+		x.cur, x.curDir, x.building, x.guard = fresh, freshDir, nil, nil
+		x.mu.Unlock()
+	}
+	x.writeMu.Unlock()
+	if swapErr != nil {
+		discard()
+		return swapErr
+	}
+	// Taking mu exclusively above waited for in-flight searches of the old
+	// index; new ones already read the fresh one.
+	old.Close()
+	if oldDir != "" {
+		_ = os.RemoveAll(oldDir)
+	}
+	return nil
+}
+
+// compact merges a freshly filled index into few segments before it goes
+// live: the fill writes one segment per batch, and searching dozens of
+// segments (while the background merger catches up) is several times
+// slower than searching a merged index.
+func compact(ctx context.Context, idx bleve.Index) error {
+	in, err := idx.Advanced()
+	if err != nil {
+		return err
+	}
+	if s, ok := in.(*scorch.Scorch); ok {
+		return s.ForceMerge(ctx, nil)
+	}
+	return nil
+}
+
+// Count returns the number of indexed documents.
+func (x *Index) Count(ctx context.Context) (int, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return 0, unavailable(errClosed)
+	}
+	n, err := x.cur.DocCount()
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return int(n), nil
+}
+
+// Ping reports whether the index can be read.
+func (x *Index) Ping(ctx context.Context) error {
+	_, err := x.Count(ctx)
+	return err
+}
+
+// Close releases the index (and an unfinished rebuild's).
+func (x *Index) Close() error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return nil
+	}
+	x.closed = true
+	if x.building != nil {
+		x.building.Close()
+	}
+	return x.cur.Close()
+}

@@ -1,0 +1,257 @@
+package bleve
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/ocopconnect/ocopconnect/internal/ocop"
+	"github.com/ocopconnect/ocopconnect/internal/search/vntext"
+)
+
+// Boosts: a word in the title counts more than one in the description; a
+// word typed with its marks that the text has with the same marks counts
+// more again ("chè" before "che"); the whole query as a phrase in the title
+// counts most. Typo and prefix matches count less than whole words.
+const (
+	boostTitle  = 2
+	boostExact  = 3
+	boostPhrase = 5
+	boostFuzzy  = 0.3
+	boostPrefix = 0.5
+)
+
+func term(t, field string, boost float64) query.Query {
+	q := query.NewTermQuery(t)
+	q.SetField(field)
+	q.SetBoost(boost)
+	return q
+}
+
+// textQuery requires every word of the query in matchField (whole, within
+// the typo budget, or as a prefix for a last word still being typed) and
+// adds the ranking clauses on titleField.
+func textQuery(pq vntext.Query, prefixLast bool, matchField, titleField string) query.Query {
+	bq := query.NewBooleanQuery(nil, nil, nil)
+	for i, t := range pq.Folded {
+		alts := []query.Query{term(t, matchField, 1)}
+		if k := vntext.Typos(t); k > 0 {
+			fq := query.NewFuzzyQuery(t)
+			fq.SetField(matchField)
+			fq.SetFuzziness(k)
+			fq.SetBoost(boostFuzzy)
+			alts = append(alts, fq)
+		}
+		if prefixLast && i == len(pq.Folded)-1 {
+			pq := query.NewPrefixQuery(t)
+			pq.SetField(matchField)
+			pq.SetBoost(boostPrefix)
+			alts = append(alts, pq)
+		}
+		bq.AddMust(query.NewDisjunctionQuery(alts))
+	}
+	var should []query.Query
+	for _, t := range pq.Folded {
+		should = append(should, term(t, titleField, boostTitle))
+	}
+	if pq.Marks && matchField == fAll {
+		for _, t := range pq.Exact {
+			should = append(should, term(t, fAllExact, boostExact))
+		}
+	}
+	if len(pq.Folded) > 1 {
+		ph := query.NewPhraseQuery(pq.Folded, titleField)
+		ph.SetBoost(boostPhrase)
+		should = append(should, ph)
+	}
+	bq.AddShould(should...)
+	return bq
+}
+
+func filters(q ocop.SearchQuery) query.Query {
+	var fs []query.Query
+	kw := func(field, v string) {
+		if v != "" {
+			fs = append(fs, term(v, field, 1))
+		}
+	}
+	kw(fProvince, q.ProvinceCode)
+	kw(fGroup, q.Group)
+	kw(fSet, q.ProductSet)
+	kw(fKind, q.ProducerKind)
+	num := func(field string, lo, hi *float64) {
+		incl := true
+		nq := query.NewNumericRangeInclusiveQuery(lo, hi, &incl, &incl)
+		nq.SetField(field)
+		fs = append(fs, nq)
+	}
+	if q.StarsMin > 0 {
+		v := float64(q.StarsMin)
+		num(fStars, &v, nil)
+	}
+	if q.PriceMaxVND > 0 {
+		v := float64(q.PriceMaxVND)
+		num(fPriceMin, nil, &v)
+	}
+	if q.MOQMax > 0 {
+		v := float64(q.MOQMax)
+		num(fMOQ, nil, &v)
+	}
+	if q.Certified != nil {
+		bq := query.NewBoolFieldQuery(*q.Certified)
+		bq.SetField(fCert)
+		fs = append(fs, bq)
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	return query.NewConjunctionQuery(fs)
+}
+
+// sortOrder: each sort key past the score reads doc values for every hit,
+// so ties are left to the index order (stable for a given index) rather
+// than broken by more fields.
+func sortOrder(s ocop.SearchSort, browsing bool) []string {
+	switch s {
+	case ocop.SortNewest:
+		return []string{"-" + fNewest}
+	case ocop.SortPriceAsc:
+		return []string{fPriceMin, "-_score"}
+	case ocop.SortPriceDesc:
+		return []string{"-" + fPriceMin, "-_score"}
+	case ocop.SortStarsDesc:
+		return []string{"-" + fStars, "-_score"}
+	}
+	if browsing {
+		return []string{"-" + fNewest}
+	}
+	return []string{"-_score"}
+}
+
+// facetPrefixes maps the prefixes of fFacets values to the result lists.
+var facetPrefixes = map[string]func(*ocop.SearchFacets) *[]ocop.FacetCount{
+	"p": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Province },
+	"g": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Group },
+	"s": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.ProductSet },
+	"r": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Stars },
+	"k": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.ProducerKind },
+}
+
+// Search runs a normalised query.
+func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResult, error) {
+	pq := vntext.ParseQuery(q.Q)
+	prefixLast := pq.PrefixLast(q.Q)
+	browsing := len(pq.Folded) == 0
+	var main query.Query
+	if browsing {
+		main = query.NewMatchAllQuery()
+	} else {
+		main = textQuery(pq, prefixLast, fAll, fTitle)
+	}
+	if f := filters(q); f != nil {
+		bq := query.NewBooleanQuery([]query.Query{main}, nil, nil)
+		bq.AddFilter(f)
+		main = bq
+	}
+	req := bleve.NewSearchRequestOptions(main, q.PerPage, q.Offset(), false)
+	req.Fields = []string{fDoc}
+	req.SortBy(sortOrder(q.Sort, browsing))
+	req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, 1000))
+
+	x.mu.RLock()
+	if x.closed {
+		x.mu.RUnlock()
+		return ocop.SearchResult{}, unavailable(errClosed)
+	}
+	res, err := x.cur.SearchInContext(ctx, req)
+	x.mu.RUnlock()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ocop.SearchResult{}, ctx.Err()
+		}
+		return ocop.SearchResult{}, unavailable(err)
+	}
+
+	out := ocop.SearchResult{Total: int(res.Total), Hits: make([]ocop.SearchHit, 0, len(res.Hits))}
+	for _, h := range res.Hits {
+		d, err := storedDoc(h)
+		if err != nil {
+			return ocop.SearchResult{}, unavailable(err)
+		}
+		hit := ocop.SearchHit{Document: d}
+		if !browsing {
+			hit.TitleHighlight, hit.DescriptionHighlight = pq.Highlights(d.TitleVI, d.TitleEN, d.DescriptionVI, d.DescriptionEN, prefixLast)
+		}
+		out.Hits = append(out.Hits, hit)
+	}
+	for _, get := range facetPrefixes {
+		*get(&out.Facets) = []ocop.FacetCount{}
+	}
+	out.Facets.Price = ocop.NewPriceBuckets()
+	if fr := res.Facets[fFacets]; fr != nil && fr.Terms != nil {
+		for _, t := range fr.Terms.Terms() {
+			prefix, value, _ := strings.Cut(t.Term, ":")
+			if value == "" {
+				continue
+			}
+			if prefix == "b" {
+				if i, err := strconv.Atoi(value); err == nil && i >= 0 && i < len(out.Facets.Price) {
+					out.Facets.Price[i].Count = t.Count
+				}
+				continue
+			}
+			if get := facetPrefixes[prefix]; get != nil {
+				*get(&out.Facets) = append(*get(&out.Facets), ocop.FacetCount{Value: value, Count: t.Count})
+			}
+		}
+	}
+	for _, get := range facetPrefixes {
+		ocop.SortFacetCounts(*get(&out.Facets))
+	}
+	return out, nil
+}
+
+func storedDoc(h *search.DocumentMatch) (ocop.SearchDocument, error) {
+	var d ocop.SearchDocument
+	raw, _ := h.Fields[fDoc].(string)
+	err := json.Unmarshal([]byte(raw), &d)
+	return d, err
+}
+
+// Suggest completes a partly typed query with listing titles and producer
+// names, best matches first.
+func (x *Index) Suggest(ctx context.Context, prefix string, limit int) ([]string, error) {
+	limit = min(max(limit, 1), ocop.SuggestMax)
+	pq := vntext.ParseQuery(prefix)
+	if len(pq.Folded) == 0 {
+		return []string{}, nil
+	}
+	req := bleve.NewSearchRequestOptions(textQuery(pq, pq.PrefixLast(prefix), fSuggest, fSuggest), 5*limit, 0, false)
+	req.Fields = []string{fDoc}
+	req.SortBy([]string{"-_score"})
+	x.mu.RLock()
+	if x.closed {
+		x.mu.RUnlock()
+		return nil, unavailable(errClosed)
+	}
+	res, err := x.cur.SearchInContext(ctx, req)
+	x.mu.RUnlock()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var cands []string
+	for _, h := range res.Hits {
+		d, err := storedDoc(h)
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		cands = append(cands, d.TitleVI, d.TitleEN, d.ProducerName)
+	}
+	out := vntext.Completions(prefix, cands, limit)
+	return out, nil
+}
