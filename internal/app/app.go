@@ -28,6 +28,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/imports"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
+	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -63,6 +64,7 @@ type App struct {
 	Search *search.Index
 	// Telemetry is the tracer provider (a no-op one without OCOP_OTEL_ENDPOINT).
 	Telemetry *telemetry.Provider
+	Listings  *listings.Service
 
 	// Imports loads official OCOP lists; ImportJobs runs admin uploads.
 	Imports    *imports.Service
@@ -187,6 +189,7 @@ func (a *App) wire() error {
 	a.wireProducers()
 	a.registerMedia()
 	a.wireEvents()
+	a.wireListings()
 	a.wireImports()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
@@ -202,6 +205,7 @@ func (a *App) wire() error {
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
 		Events:     a.Events,
 		Tracing:    a.Telemetry,
+		Listings:   a.Listings,
 		ImportJobs: a.ImportJobs, ImportMaxBytes: cfg.ImportMaxBytes,
 	})
 	return err

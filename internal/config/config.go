@@ -81,6 +81,7 @@ type Config struct {
 	OTelEndpoint        string        `env:"OCOP_OTEL_ENDPOINT" secret:"password" doc:"OpenTelemetry collector to export traces to over OTLP/HTTP (http://otel-collector:4318; a URL without a path gets /v1/traces). Empty: tracing is off and costs nothing. Headers such as API keys: the standard OTEL_EXPORTER_OTLP_HEADERS."`
 	OTelServiceName     string        `env:"OCOP_OTEL_SERVICE_NAME" envDefault:"ocopconnect" doc:"service.name of the exported traces (e.g. ocopconnect-api, ocopconnect-worker to tell the process kinds apart)."`
 	OTelSampleRatio     float64       `env:"OCOP_OTEL_SAMPLE_RATIO" envDefault:"1" doc:"Share of new traces recorded, 0 to 1. Requests arriving with a sampled W3C traceparent header are always recorded."`
+	ListingMaxImages    int           `env:"OCOP_LISTING_MAX_IMAGES" envDefault:"10" doc:"Most photos a listing may have; uploads beyond it get 409 too_many_images."`
 
 	// Imports of official OCOP lists.
 	ImportMaxBytes  int64 `env:"OCOP_IMPORT_MAX_BYTES" envDefault:"67108864" doc:"Largest OCOP list (CSV or XLSX) an import accepts, in bytes; an XLSX may unpack to 20 times this. Uploads above it get 413."`
@@ -276,6 +277,9 @@ func (c *Config) Validate() error {
 	}
 	if !(c.OTelSampleRatio >= 0 && c.OTelSampleRatio <= 1) { // also refuses NaN
 		bad("OTelSampleRatio", "must be between 0 and 1, got %v", c.OTelSampleRatio)
+	}
+	if c.ListingMaxImages < 1 || c.ListingMaxImages > 100 {
+		bad("ListingMaxImages", "must be between 1 and 100")
 	}
 	if c.ImportMaxBytes < 1024 || c.ImportMaxBytes > 1<<30 {
 		bad("ImportMaxBytes", "must be between 1024 and 1073741824")

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -13,6 +14,10 @@ import (
 
 	"github.com/ocopconnect/ocopconnect/internal/app"
 	"github.com/ocopconnect/ocopconnect/internal/config"
+	"github.com/ocopconnect/ocopconnect/internal/listings"
+	"github.com/ocopconnect/ocopconnect/internal/media/mediatest"
+	"github.com/ocopconnect/ocopconnect/internal/ocop"
+	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/testsupport"
 	"github.com/ocopconnect/ocopconnect/internal/testsupport/testdb"
 )
@@ -121,4 +126,62 @@ func mustRead(r *http.Response) []byte {
 	defer r.Body.Close()
 	b, _ := io.ReadAll(r.Body)
 	return b
+}
+
+// BenchmarkListingGet is the public GET /listings/{id} of a published
+// listing with a certificate in force and two photos: the full middleware
+// stack, the listing and image reads and the certificate check.
+func BenchmarkListingGet(b *testing.B) {
+	a, srv := benchApp(b)
+	ctx := context.Background()
+	owner, err := a.Accounts.Register(ctx, registerInput("htx@example.vn", ocop.RoleProducer))
+	if err != nil {
+		b.Fatal(err)
+	}
+	admin, err := a.Accounts.CreateUser(ctx, registerInput("admin@example.vn", ocop.RoleAdmin))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ownerCtx := asUser(owner.ID, ocop.RoleProducer)
+	adminCtx := asUser(admin.ID, ocop.RoleAdmin)
+	p, err := a.Producers.Create(ownerCtx, producers.ProducerInput{LegalName: "HTX Cà phê", Kind: ocop.KindCooperative, ProvinceCode: "66", CommuneCode: "22015"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.Producers.Verify(adminCtx, p.ID, ""); err != nil {
+		b.Fatal(err)
+	}
+	cert, err := a.Producers.AddCertificate(ownerCtx, p.ID, producers.CertificateInput{
+		ProductName: "Cà phê", ProductGroup: "food", ProductSet: "coffee_cocoa", Stars: 4, DecisionNumber: "1/QĐ",
+		DecisionDate: ocop.DateOf(a.Now()).AddMonths(-1).String(), IssuingLevel: ocop.IssuingProvincial, IssuingBody: "UBND tỉnh",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.Producers.VerifyCertificate(adminCtx, cert.ID); err != nil {
+		b.Fatal(err)
+	}
+	moq := int64(10)
+	v, err := a.Listings.Create(ownerCtx, listings.Input{
+		ProducerID: p.ID, TitleVI: "Cà phê Robusta", DescriptionVI: "Rang mộc", ProductGroup: "food", ProductSet: "coffee_cocoa",
+		CertificateID: cert.ID, Unit: "kg", MinOrderQty: moq, Tags: []string{"robusta", "rang mộc"}, HarvestMonths: []int{11, 12},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 2 {
+		photo := mediatest.JPEG(b, mediatest.Photo(800, 600, uint64(i)))
+		if _, _, err := a.Listings.AddImage(ownerCtx, v.ID, nil, bytes.NewReader(photo)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := a.Listings.Publish(ownerCtx, v.ID, nil); err != nil {
+		b.Fatal(err)
+	}
+	url := srv.URL + "/api/v1/listings/" + v.ID
+	hammer(b, func() *http.Request { req, _ := http.NewRequest(http.MethodGet, url, nil); return req })
+}
+
+func asUser(id string, roles ...ocop.Role) context.Context {
+	return ocop.WithPrincipal(context.Background(), ocop.Principal{UserID: id, Roles: roles})
 }

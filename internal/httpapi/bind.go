@@ -122,3 +122,12 @@ func readAllLimited(r *http.Request) ([]byte, error) {
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	return b, nil
 }
+
+// nonNil makes a nil slice encode as [] rather than null, as the contract's
+// arrays require.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -210,13 +210,6 @@ func toEventResponse(e *ocop.Event) eventResponse {
 	}
 }
 
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
 type boothExhibitor struct {
 	ProducerID string `json:"producer_id"`
 	Name       string `json:"name"`

@@ -50,16 +50,18 @@ var statusOf = map[ocop.Code]int{
 	ocop.CodeUnavailable:        http.StatusServiceUnavailable,
 	ocop.CodeInternal:           http.StatusInternalServerError,
 
-	ocop.CodeInvalidImage:      http.StatusUnprocessableEntity,
-	ocop.CodeImageTooLarge:     http.StatusUnprocessableEntity,
-	ocop.CodeMediaUnavailable:  http.StatusServiceUnavailable,
-	ocop.CodeBoothTaken:        http.StatusConflict,
-	ocop.CodeBookingLimit:      http.StatusConflict,
-	ocop.CodeSubsidyExhausted:  http.StatusConflict,
-	ocop.CodeBookingClosed:     http.StatusConflict,
-	ocop.CodeNotEligible:       http.StatusForbidden,
-	ocop.CodeZoneFull:          http.StatusConflict,
-	ocop.CodeInvalidTransition: http.StatusConflict,
+	ocop.CodeInvalidImage:       http.StatusUnprocessableEntity,
+	ocop.CodeImageTooLarge:      http.StatusUnprocessableEntity,
+	ocop.CodeMediaUnavailable:   http.StatusServiceUnavailable,
+	ocop.CodeBoothTaken:         http.StatusConflict,
+	ocop.CodeBookingLimit:       http.StatusConflict,
+	ocop.CodeSubsidyExhausted:   http.StatusConflict,
+	ocop.CodeBookingClosed:      http.StatusConflict,
+	ocop.CodeNotEligible:        http.StatusForbidden,
+	ocop.CodeZoneFull:           http.StatusConflict,
+	ocop.CodeInvalidTransition:  http.StatusConflict,
+	ocop.CodeProducerUnverified: http.StatusForbidden,
+	ocop.CodeTooManyImages:      http.StatusConflict,
 }
 
 // StatusOf returns the HTTP status of a code (500 for unknown codes).

@@ -13,6 +13,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/imports"
+	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -52,6 +53,8 @@ type Deps struct {
 	// Tracing, when set, traces every request (tracing.go); nil adds no
 	// middleware at all.
 	Tracing *telemetry.Provider
+	// Listings serves listings and their photos.
+	Listings *listings.Service
 	// ImportJobs runs admin-uploaded OCOP lists; ImportMaxBytes bounds them.
 	ImportJobs     *imports.Jobs
 	ImportMaxBytes int64
@@ -124,6 +127,7 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesPlaces(v1)
 	a.routesProducers(v1)
 	a.routesEvents(v1)
+	a.routesListings(v1)
 	a.routesImports(v1)
 	return r, nil
 }

@@ -150,3 +150,9 @@ func FieldInvalid(field, format string, args ...any) error {
 	v.Add(field, format, args...)
 	return v.Err()
 }
+
+// Listings.
+const (
+	CodeProducerUnverified Code = "producer_not_verified" // only a verified producer may publish
+	CodeTooManyImages      Code = "too_many_images"       // the listing has its maximum number of photos
+)

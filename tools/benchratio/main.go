@@ -25,6 +25,7 @@ type ratio struct {
 // ratios is the list of tracked ratios; add a line when adding a benchmark.
 var ratios = []ratio{
 	{"GET /me full stack vs bare Gin /healthz", "BenchmarkFullStackMe", "BenchmarkBareGinHealthz", 0.40},
+	{"GET /listings/{id} (public) vs bare Gin /healthz", "BenchmarkListingGet", "BenchmarkBareGinHealthz", 0.25},
 	// Decoding is the floor of any image pipeline; the upload adds the
 	// resizes, two encodes and two writes (30-45% measured on 2 shared cores).
 	{"2 MB JPEG upload+process vs plain decode", "BenchmarkImageUpload2MB", "BenchmarkImageDecode2MB", 0.20},
