@@ -26,7 +26,7 @@ func BenchmarkImportCSV100k(b *testing.B) {
 		s := testsupport.NewServer(b, db)
 		b.StartTimer()
 		start := time.Now()
-		res, err := s.Imports.Run(context.Background(), file, imports.Options{Verify: true})
+		res, err := s.Imports.Run(context.Background(), file, imports.Options{Verify: true, BatchSize: benchBatch()})
 		total += time.Since(start)
 		if err != nil {
 			b.Fatal(err)
@@ -44,4 +44,9 @@ func benchRows() int {
 		return v
 	}
 	return 100_000
+}
+
+func benchBatch() int {
+	n, _ := strconv.Atoi(os.Getenv("OCOP_BENCH_IMPORT_BATCH"))
+	return n
 }

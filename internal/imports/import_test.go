@@ -37,12 +37,13 @@ func count(t *testing.T, s *testsupport.Server, query string, args ...any) int {
 }
 
 // snapshot counts the rows an import writes, to prove a re-import writes none.
-type snapshot struct{ producers, certificates, audit, outbox, updated int }
+type snapshot struct{ producers, certificates, listings, audit, outbox, updated int }
 
 func snap(t *testing.T, s *testsupport.Server) snapshot {
 	return snapshot{
 		producers:    count(t, s, "SELECT COUNT(*) FROM producers"),
 		certificates: count(t, s, "SELECT COUNT(*) FROM certificates"),
+		listings:     count(t, s, "SELECT COUNT(*) FROM listings"),
 		audit:        count(t, s, "SELECT COUNT(*) FROM audit_log"),
 		outbox:       count(t, s, "SELECT COUNT(*) FROM outbox"),
 		updated:      count(t, s, "SELECT COUNT(*) FROM producers WHERE updated_at <> created_at") + count(t, s, "SELECT COUNT(*) FROM certificates WHERE updated_at <> created_at"),
@@ -61,12 +62,19 @@ func TestImportSampleCatalogueTwice(t *testing.T) {
 		if res.ProblemCount != 0 {
 			t.Fatalf("problems: %+v", res.Problems)
 		}
-		if res.TotalRows != 102 || res.ImportedRows != 102 || res.ProducersCreated != 102 || res.CertificatesCreated != 102 {
+		if res.TotalRows != 102 || res.ImportedRows != 102 || res.ProducersCreated != 102 || res.CertificatesCreated != 102 || res.ListingsCreated != 102 {
 			t.Fatalf("result %+v", res.Progress)
 		}
 		first := snap(t, s)
-		if first.producers != 102 || first.certificates != 102 {
+		if first.producers != 102 || first.certificates != 102 || first.listings != 102 {
 			t.Fatalf("stored %+v", first)
+		}
+		// Every listing is a draft backed by its certificate, announced to the index.
+		if n := count(t, s, "SELECT COUNT(*) FROM listings l JOIN certificates c ON c.id = l.certificate_id WHERE l.status = 'draft' AND l.producer_id = c.producer_id AND l.product_group = c.current_group"); n != 102 {
+			t.Errorf("%d listings match their certificates", n)
+		}
+		if n := count(t, s, "SELECT COUNT(*) FROM outbox WHERE topic = 'listing.changed'"); n != 102 {
+			t.Errorf("%d listing.changed messages", n)
 		}
 		// Decisions before 24 Feb 2023 were made under Decision 1048/2019.
 		if n := count(t, s, "SELECT COUNT(*) FROM certificates WHERE legal_basis = '1048/2019'"); n != 40 {
@@ -81,7 +89,7 @@ func TestImportSampleCatalogueTwice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res2.UnchangedRows != 102 || res2.ProducersCreated+res2.ProducersUpdated+res2.CertificatesCreated+res2.CertificatesUpdated != 0 {
+		if res2.UnchangedRows != 102 || res2.ProducersCreated+res2.ProducersUpdated+res2.CertificatesCreated+res2.CertificatesUpdated+res2.ListingsCreated+res2.ListingsUpdated != 0 {
 			t.Fatalf("second import changed something: %+v", res2.Progress)
 		}
 		if second := snap(t, s); second != first {

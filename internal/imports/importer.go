@@ -48,6 +48,8 @@ type Producers interface {
 type Draft struct {
 	ProducerID    string
 	CertificateID string
+	// CertificateGroup is the certificate's group in the current taxonomy.
+	CertificateGroup string
 	Listing
 }
 
@@ -326,7 +328,8 @@ func (s *Service) runBatch(ctx context.Context, tx func(context.Context, func(co
 		if s.Listings != nil {
 			drafts := make([]Draft, len(batch))
 			for i, r := range batch {
-				drafts[i] = Draft{ProducerID: outs[i].Producer.ID, CertificateID: outs[i].Certificate.ID, Listing: r.listing}
+				drafts[i] = Draft{ProducerID: outs[i].Producer.ID, CertificateID: outs[i].Certificate.ID,
+					CertificateGroup: outs[i].Certificate.CurrentGroup, Listing: r.listing}
 			}
 			if listingChanges, err = s.Listings.ImportDrafts(ctx, drafts, o.ActorID); err != nil {
 				return err

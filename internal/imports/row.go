@@ -402,6 +402,19 @@ func (p *rowReader) readListing() {
 		l.MinOrderQty = *n
 	}
 	l.MonthlyCapacity = p.amount(FCapacity)
+	// Official lists rarely say how the product is sold. The draft is for
+	// the producer to complete before publishing; until then it says what
+	// the list says, and no more.
+	c := p.r.cert
+	if l.DescriptionVI == "" && c.ProductName != "" {
+		l.DescriptionVI = fmt.Sprintf("Sản phẩm OCOP %d sao của %s (quyết định %s).", c.Stars, p.r.producer.LegalName, c.DecisionNumber)
+	}
+	if l.Unit == "" {
+		l.Unit = "sản phẩm"
+	}
+	if l.MinOrderQty == 0 && !p.has(FMOQ) {
+		l.MinOrderQty = 1
+	}
 }
 
 // amount reads a whole number as people write it: "120000", "120.000",
