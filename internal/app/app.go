@@ -33,6 +33,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/search"
+	"github.com/ocopconnect/ocopconnect/internal/stats"
 	"github.com/ocopconnect/ocopconnect/internal/store"
 	"github.com/ocopconnect/ocopconnect/internal/telemetry"
 )
@@ -207,6 +208,7 @@ func (a *App) wire() error {
 		Tracing:    a.Telemetry,
 		Listings:   a.Listings,
 		ImportJobs: a.ImportJobs, ImportMaxBytes: cfg.ImportMaxBytes,
+		Stats: &stats.Service{Repo: st.Stats(), Now: a.Now},
 	})
 	return err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
+	"github.com/ocopconnect/ocopconnect/internal/stats"
 	"github.com/ocopconnect/ocopconnect/internal/telemetry"
 )
 
@@ -58,6 +59,8 @@ type Deps struct {
 	// ImportJobs runs admin-uploaded OCOP lists; ImportMaxBytes bounds them.
 	ImportJobs     *imports.Jobs
 	ImportMaxBytes int64
+	// Stats serves the programme statistics and charts.
+	Stats *stats.Service
 }
 
 // API holds the handlers' dependencies.
@@ -129,5 +132,6 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesEvents(v1)
 	a.routesListings(v1)
 	a.routesImports(v1)
+	a.routesStats(v1)
 	return r, nil
 }

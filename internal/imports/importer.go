@@ -9,7 +9,7 @@
 // batches, one transaction each: a batch with any bad row stores nothing,
 // the others go on. Records that would not change are not written, so
 // importing the same file twice changes nothing the second time. A dry run
-// does all of it inside a transaction it rolls back.
+// does all of it and rolls every batch back.
 //
 // Runs are started from the command line (ocopconnect import) or by an
 // admin upload, which becomes a job handled by a background worker
@@ -213,19 +213,26 @@ func (s *Service) Run(ctx context.Context, content []byte, o Options) (*Result, 
 		}
 		return nil
 	}
+	batchTx := s.Tx.InOuterTx
 	if o.DryRun {
-		err = s.Tx.InOuterTx(ctx, func(ctx context.Context) error {
-			if err := run(ctx, s.Tx.InTx); err != nil {
-				return err
+		// Each batch is rolled back, so nothing is kept and nothing holds the
+		// database between batches (progress is recorded meanwhile). Later
+		// batches do not see what earlier ones would have created: a dry
+		// run's counts are batch by batch.
+		batchTx = func(ctx context.Context, fn func(context.Context) error) error {
+			err := s.Tx.InOuterTx(ctx, func(ctx context.Context) error {
+				if err := fn(ctx); err != nil {
+					return err
+				}
+				return errDryRun
+			})
+			if errors.Is(err, errDryRun) {
+				return nil
 			}
-			return errDryRun
-		})
-		if errors.Is(err, errDryRun) {
-			err = nil
+			return err
 		}
-	} else {
-		err = run(ctx, s.Tx.InOuterTx)
 	}
+	err = run(ctx, batchTx)
 	if err != nil {
 		return res, err
 	}

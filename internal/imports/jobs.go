@@ -24,7 +24,7 @@ type JobRepo interface {
 	Report(ctx context.Context, id string) (string, error)
 	Start(ctx context.Context, id string, at time.Time) (bool, error)
 	Progress(ctx context.Context, id string, total, processed int, result []byte, at time.Time) error
-	Finish(ctx context.Context, id string, status ocop.ImportStatus, result []byte, report, errMsg string, at time.Time) error
+	Finish(ctx context.Context, id string, status ocop.ImportStatus, total, processed int, result []byte, report, errMsg string, at time.Time) error
 }
 
 // Jobs runs admin-uploaded imports in the background.
@@ -166,7 +166,7 @@ func (j *Jobs) run(ctx context.Context, id string) error {
 		return err // retried by the runner; imports are idempotent
 	}
 	b, _ := json.Marshal(res)
-	return j.Repo.Finish(ctx, id, ocop.ImportSucceeded, b, ReportCSV(res.Problems), "", j.Now())
+	return j.Repo.Finish(ctx, id, ocop.ImportSucceeded, res.TotalRows, res.ProcessedRows, b, ReportCSV(res.Problems), "", j.Now())
 }
 
 // fileProblems lists a file-level error as report lines (row 0: the file).
@@ -187,7 +187,7 @@ func (j *Jobs) fail(ctx context.Context, id, msg string) error {
 }
 
 func (j *Jobs) failWith(ctx context.Context, id string, ps []Problem, msg string) error {
-	if err := j.Repo.Finish(ctx, id, ocop.ImportFailed, nil, ReportCSV(ps), msg, j.Now()); err != nil {
+	if err := j.Repo.Finish(ctx, id, ocop.ImportFailed, 0, 0, nil, ReportCSV(ps), msg, j.Now()); err != nil {
 		return fmt.Errorf("record failed import: %w", err)
 	}
 	return nil

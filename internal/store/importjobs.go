@@ -114,8 +114,9 @@ func (r *ImportJobs) Progress(ctx context.Context, id string, total, processed i
 }
 
 // Finish records a job's outcome.
-func (r *ImportJobs) Finish(ctx context.Context, id string, status ocop.ImportStatus, result []byte, report, errMsg string, at time.Time) error {
-	cols := map[string]any{"status": string(status), "report": report, "error": errMsg, "finished_at": at.UTC(), "updated_at": at.UTC()}
+func (r *ImportJobs) Finish(ctx context.Context, id string, status ocop.ImportStatus, total, processed int, result []byte, report, errMsg string, at time.Time) error {
+	cols := map[string]any{"status": string(status), "report": report, "error": errMsg, "finished_at": at.UTC(), "updated_at": at.UTC(),
+		"total_rows": total, "processed_rows": processed}
 	if result != nil {
 		cols["result"] = string(result)
 	}
