@@ -18,6 +18,7 @@ import (
 
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/store"
+	"github.com/ocopconnect/ocopconnect/internal/testsupport/s3test"
 	"github.com/ocopconnect/ocopconnect/internal/testsupport/testdb"
 )
 
@@ -31,13 +32,9 @@ import (
 //   - outbox messages are each handled exactly once by the two workers;
 //   - SIGKILL of a worker mid-batch loses nothing (its lease runs out and the
 //     other worker takes the batch over);
+//   - an Idempotency-Key sent to one API replays on another (one inquiry);
+//   - a photo uploaded through one API is served by another (media in S3);
 //   - SIGTERM on an API drains its in-flight request while the others serve.
-//
-// To add when the features land: an Idempotency-Key replayed on another API
-// (inquiries, bookings: c.api[0] creates, c.api[1] replays and must answer
-// Idempotent-Replayed with the same body), outbox topics of search/media
-// (their rows must reach the index/bucket exactly once), and the S3 server in
-// the environment (OCOP_S3_*).
 func TestClusterActsAsOne(t *testing.T) {
 	if os.Getenv(testdb.EnvPostgresURL) == "" {
 		testdb.SkipOrFail(t, "%s is not set: the multi-process test needs PostgreSQL (SQLite is one process's database)", testdb.EnvPostgresURL)
@@ -60,6 +57,7 @@ func TestClusterActsAsOne(t *testing.T) {
 
 	t.Run("token from one API works on the others", func(t *testing.T) { c.sharedKey(t) })
 	t.Run("login throttle holds across APIs", func(t *testing.T) { c.loginThrottle(t) })
+	t.Run("Idempotency-Key replays on another API", func(t *testing.T) { c.idempotencyAcrossAPIs(t) })
 	t.Run("outbox handled exactly once by two workers", func(t *testing.T) { c.exactlyOnce(t) })
 	t.Run("SIGKILL of a worker mid-batch loses nothing", func(t *testing.T) { c.killWorker(t) })
 	t.Run("SIGTERM on an API drains in-flight requests", func(t *testing.T) { c.drainAPI(t) })
@@ -73,6 +71,8 @@ const (
 
 type cluster struct {
 	db      testdb.DB
+	s3      s3test.Server
+	bucket  string
 	sql     *sql.DB
 	api     []*proc
 	workers []*worker
@@ -109,7 +109,8 @@ func newCluster(t *testing.T, db testdb.DB) *cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &cluster{db: db, sql: st.SQLDB(), seen: map[string]bool{}}
+	// Media on one S3 server for every process, as in compose and k8s.
+	return &cluster{db: db, sql: st.SQLDB(), seen: map[string]bool{}, s3: s3test.Start(t), bucket: s3test.NewBucketName()}
 }
 
 // env is the production-like environment every process shares. Each process
@@ -129,6 +130,8 @@ func (c *cluster) env(extra ...string) []string {
 		// A long window: the run never straddles a window boundary.
 		fmt.Sprintf("OCOP_LOGIN_MAX_FAILURES_ACCOUNT_IP=%d", throttleLimit), "OCOP_LOGIN_THROTTLE_WINDOW=24h",
 		"OCOP_JOB_POLL_INTERVAL=50ms", "OCOP_WORKERS=2", "OCOP_SHUTDOWN_GRACE=20s",
+		"OCOP_S3_ENDPOINT=" + c.s3.Endpoint, "OCOP_S3_ACCESS_KEY=" + c.s3.AccessKey, "OCOP_S3_SECRET_KEY=" + c.s3.SecretKey,
+		"OCOP_S3_BUCKET=" + c.bucket, fmt.Sprintf("OCOP_S3_USE_TLS=%t", c.s3.UseTLS),
 	}
 	return append(e, extra...)
 }

@@ -34,10 +34,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
-	testdb.DropTemplate()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	// testdb.Main runs the tests, drops the template database and stops the
+	// servers started for them (the S3 server of the cluster test).
+	testdb.AtExit(func() { os.RemoveAll(dir) })
+	testdb.Main(m)
 }
 
 func freeAddr(t *testing.T) string {

@@ -27,9 +27,11 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/imports"
+	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/search"
@@ -66,6 +68,8 @@ type App struct {
 	// Telemetry is the tracer provider (a no-op one without OCOP_OTEL_ENDPOINT).
 	Telemetry *telemetry.Provider
 	Listings  *listings.Service
+	Inquiries *inquiries.Service
+	Notify    *notify.Service
 
 	// Imports loads official OCOP lists; ImportJobs runs admin uploads.
 	Imports    *imports.Service
@@ -191,6 +195,9 @@ func (a *App) wire() error {
 	a.registerMedia()
 	a.wireEvents()
 	a.wireListings()
+	if err := a.wireInquiries(); err != nil {
+		return err
+	}
 	a.wireImports()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
@@ -204,9 +211,10 @@ func (a *App) wire() error {
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Version: Version,
 		Producers: a.Producers, CertificateDocumentMaxBytes: cfg.CertificateDocumentMaxBytes,
 		Blobs: a.Blobs, MediaSignedURLTTL: cfg.MediaSignedURLTTL, Media: a.Media,
-		Events:     a.Events,
-		Tracing:    a.Telemetry,
-		Listings:   a.Listings,
+		Events:    a.Events,
+		Tracing:   a.Telemetry,
+		Listings:  a.Listings,
+		Inquiries: a.Inquiries, Notifications: a.Notify,
 		ImportJobs: a.ImportJobs, ImportMaxBytes: cfg.ImportMaxBytes,
 		Stats: &stats.Service{Repo: st.Stats(), Now: a.Now},
 	})

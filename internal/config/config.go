@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/ocopconnect/ocopconnect/internal/mailer"
 )
 
 // Environment names.
@@ -71,17 +74,25 @@ type Config struct {
 	MediaMaxPixels              int64         `env:"OCOP_MEDIA_MAX_PIXELS" envDefault:"50000000" doc:"Largest image accepted, in pixels (width x height), checked from the header before decoding: guards against decompression bombs. Decoding needs about 4 bytes per pixel."`
 	MediaSignedURLTTL           time.Duration `env:"OCOP_MEDIA_SIGNED_URL_TTL" envDefault:"15m" doc:"Lifetime of the presigned S3 URLs that GET /media/{key} redirects to (S3 backend only)."`
 
-	BookingHoldTTL      time.Duration `env:"OCOP_BOOKING_HOLD_TTL" envDefault:"72h" doc:"How long a producer's booth booking is held (pending) before it lapses unless the organiser confirms it."`
-	BookingHoldWarning  time.Duration `env:"OCOP_BOOKING_HOLD_WARNING" envDefault:"12h" doc:"How long before a pending hold lapses the producer and organiser are reminded (0 = no reminder)."`
-	WaitlistOfferTTL    time.Duration `env:"OCOP_WAITLIST_OFFER_TTL" envDefault:"24h" doc:"How long a waitlisted producer has to accept a freed booth before it is offered to the next one."`
-	EventsSweepInterval time.Duration `env:"OCOP_EVENTS_SWEEP_INTERVAL" envDefault:"1m" doc:"How often lapsed holds and waitlist offers are expired (freeing their booths) and ended fairs marked completed."`
-	MeiliURL            string        `env:"OCOP_MEILI_URL" doc:"Meilisearch URL (http://meilisearch:7700) for listing search. Empty: the embedded Bleve index under DATA_DIR/search (one process: run the workers inside serve)."`
-	MeiliKey            string        `env:"OCOP_MEILI_KEY" secret:"all" doc:"Meilisearch API key; it must be allowed to search, write documents and manage indexes, settings and tasks."`
-	MeiliIndexPrefix    string        `env:"OCOP_MEILI_INDEX_PREFIX" envDefault:"ocop_" doc:"Prefix of the Meilisearch index names (the listing index is PREFIX + listings), so several environments can share one server. Letters, digits, - and _."`
-	OTelEndpoint        string        `env:"OCOP_OTEL_ENDPOINT" secret:"password" doc:"OpenTelemetry collector to export traces to over OTLP/HTTP (http://otel-collector:4318; a URL without a path gets /v1/traces). Empty: tracing is off and costs nothing. Headers such as API keys: the standard OTEL_EXPORTER_OTLP_HEADERS."`
-	OTelServiceName     string        `env:"OCOP_OTEL_SERVICE_NAME" envDefault:"ocopconnect" doc:"service.name of the exported traces (e.g. ocopconnect-api, ocopconnect-worker to tell the process kinds apart)."`
-	OTelSampleRatio     float64       `env:"OCOP_OTEL_SAMPLE_RATIO" envDefault:"1" doc:"Share of new traces recorded, 0 to 1. Requests arriving with a sampled W3C traceparent header are always recorded."`
-	ListingMaxImages    int           `env:"OCOP_LISTING_MAX_IMAGES" envDefault:"10" doc:"Most photos a listing may have; uploads beyond it get 409 too_many_images."`
+	BookingHoldTTL       time.Duration `env:"OCOP_BOOKING_HOLD_TTL" envDefault:"72h" doc:"How long a producer's booth booking is held (pending) before it lapses unless the organiser confirms it."`
+	BookingHoldWarning   time.Duration `env:"OCOP_BOOKING_HOLD_WARNING" envDefault:"12h" doc:"How long before a pending hold lapses the producer and organiser are reminded (0 = no reminder)."`
+	WaitlistOfferTTL     time.Duration `env:"OCOP_WAITLIST_OFFER_TTL" envDefault:"24h" doc:"How long a waitlisted producer has to accept a freed booth before it is offered to the next one."`
+	EventsSweepInterval  time.Duration `env:"OCOP_EVENTS_SWEEP_INTERVAL" envDefault:"1m" doc:"How often lapsed holds and waitlist offers are expired (freeing their booths) and ended fairs marked completed."`
+	MeiliURL             string        `env:"OCOP_MEILI_URL" doc:"Meilisearch URL (http://meilisearch:7700) for listing search. Empty: the embedded Bleve index under DATA_DIR/search (one process: run the workers inside serve)."`
+	MeiliKey             string        `env:"OCOP_MEILI_KEY" secret:"all" doc:"Meilisearch API key; it must be allowed to search, write documents and manage indexes, settings and tasks."`
+	MeiliIndexPrefix     string        `env:"OCOP_MEILI_INDEX_PREFIX" envDefault:"ocop_" doc:"Prefix of the Meilisearch index names (the listing index is PREFIX + listings), so several environments can share one server. Letters, digits, - and _."`
+	OTelEndpoint         string        `env:"OCOP_OTEL_ENDPOINT" secret:"password" doc:"OpenTelemetry collector to export traces to over OTLP/HTTP (http://otel-collector:4318; a URL without a path gets /v1/traces). Empty: tracing is off and costs nothing. Headers such as API keys: the standard OTEL_EXPORTER_OTLP_HEADERS."`
+	OTelServiceName      string        `env:"OCOP_OTEL_SERVICE_NAME" envDefault:"ocopconnect" doc:"service.name of the exported traces (e.g. ocopconnect-api, ocopconnect-worker to tell the process kinds apart)."`
+	OTelSampleRatio      float64       `env:"OCOP_OTEL_SAMPLE_RATIO" envDefault:"1" doc:"Share of new traces recorded, 0 to 1. Requests arriving with a sampled W3C traceparent header are always recorded."`
+	ListingMaxImages     int           `env:"OCOP_LISTING_MAX_IMAGES" envDefault:"10" doc:"Most photos a listing may have; uploads beyond it get 409 too_many_images."`
+	SMTPURL              string        `env:"OCOP_SMTP_URL" secret:"password" doc:"Mail server for notification e-mails: smtp://user:pass@host:587 (STARTTLS when offered; ?tls=mandatory requires it, ?tls=none never uses it) or smtps://user:pass@host:465 (implicit TLS). Empty: e-mails are written to the log instead of sent."`
+	SMTPFrom             string        `env:"OCOP_SMTP_FROM" envDefault:"OCOP Connect <no-reply@ocopconnect.vn>" doc:"Sender of notification e-mails (\"Name <address>\" or an address)."`
+	SMTPTimeout          time.Duration `env:"OCOP_SMTP_TIMEOUT" envDefault:"30s" doc:"Time limit of one SMTP delivery; a failed delivery is retried by the outbox with backoff."`
+	InquiryMaxPerHour    int           `env:"OCOP_INQUIRY_MAX_PER_HOUR" envDefault:"10" doc:"New inquiries one buyer may send per hour (429 with Retry-After beyond it)."`
+	InquiryMaxPerDay     int           `env:"OCOP_INQUIRY_MAX_PER_DAY" envDefault:"30" doc:"New inquiries one buyer may send per day."`
+	InquirySpamReporters int           `env:"OCOP_INQUIRY_SPAM_REPORTERS" envDefault:"3" doc:"A buyer whose inquiries this many different producers reported as spam in the last 90 days is throttled to OCOP_INQUIRY_SPAM_MAX_PER_DAY (0 turns the throttle off)."`
+	InquirySpamMaxPerDay int           `env:"OCOP_INQUIRY_SPAM_MAX_PER_DAY" envDefault:"2" doc:"New inquiries per day (and at most one per hour) for a buyer throttled for spam."`
+	InquiryExpiryDays    int           `env:"OCOP_INQUIRY_EXPIRY_DAYS" envDefault:"7" doc:"Days an inquiry waits for a first producer reply before the daily job marks it expired (producers are warned a day before)."`
 
 	// Imports of official OCOP lists.
 	ImportMaxBytes  int64 `env:"OCOP_IMPORT_MAX_BYTES" envDefault:"67108864" doc:"Largest OCOP list (CSV or XLSX) an import accepts, in bytes; an XLSX may unpack to 20 times this. Uploads above it get 413."`
@@ -281,6 +292,7 @@ func (c *Config) Validate() error {
 	if c.ListingMaxImages < 1 || c.ListingMaxImages > 100 {
 		bad("ListingMaxImages", "must be between 1 and 100")
 	}
+	c.validateInquiries(bad)
 	if c.ImportMaxBytes < 1024 || c.ImportMaxBytes > 1<<30 {
 		bad("ImportMaxBytes", "must be between 1024 and 1073741824")
 	}
@@ -327,6 +339,32 @@ func (c *Config) validateMedia(bad func(field, format string, args ...any)) {
 	}
 	if c.MediaSignedURLTTL < time.Minute || c.MediaSignedURLTTL > 24*time.Hour {
 		bad("MediaSignedURLTTL", "must be between 1m and 24h")
+	}
+}
+
+func (c *Config) validateInquiries(bad func(field, format string, args ...any)) {
+	if c.SMTPURL != "" {
+		if _, err := mailer.ParseURL(c.SMTPURL); err != nil {
+			bad("SMTPURL", "%s", err)
+		}
+	}
+	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+		bad("SMTPFrom", "must be an e-mail address, optionally with a name (OCOP Connect <no-reply@example.vn>)")
+	}
+	if c.SMTPTimeout < time.Second {
+		bad("SMTPTimeout", "must be at least 1s")
+	}
+	if c.InquiryMaxPerHour < 1 || c.InquiryMaxPerDay < c.InquiryMaxPerHour {
+		bad("InquiryMaxPerHour", "must be at least 1 and at most OCOP_INQUIRY_MAX_PER_DAY")
+	}
+	if c.InquirySpamReporters < 0 {
+		bad("InquirySpamReporters", "must not be negative")
+	}
+	if c.InquirySpamMaxPerDay < 0 {
+		bad("InquirySpamMaxPerDay", "must not be negative")
+	}
+	if c.InquiryExpiryDays < 1 || c.InquiryExpiryDays > 90 {
+		bad("InquiryExpiryDays", "must be between 1 and 90")
 	}
 }
 

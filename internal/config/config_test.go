@@ -47,8 +47,12 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"OCOP_REFRESH_TOKEN_TTL": {"OCOP_REFRESH_TOKEN_TTL": "1m", "OCOP_ACCESS_TOKEN_TTL": "10m"},
 		"OCOP_MIGRATE_ON_START":  {"OCOP_MIGRATE_ON_START": "perhaps"},
 		// search
-		"OCOP_MEILI_URL":          {"OCOP_MEILI_URL": "meili:7700"},
-		"OCOP_MEILI_INDEX_PREFIX": {"OCOP_MEILI_INDEX_PREFIX": "ocop listings"},
+		"OCOP_MEILI_URL":            {"OCOP_MEILI_URL": "meili:7700"},
+		"OCOP_MEILI_INDEX_PREFIX":   {"OCOP_MEILI_INDEX_PREFIX": "ocop listings"},
+		"OCOP_SMTP_URL":             {"OCOP_SMTP_URL": "http://mail.example.vn"},
+		"OCOP_SMTP_FROM":            {"OCOP_SMTP_FROM": "not an address"},
+		"OCOP_INQUIRY_MAX_PER_HOUR": {"OCOP_INQUIRY_MAX_PER_HOUR": "50", "OCOP_INQUIRY_MAX_PER_DAY": "10"},
+		"OCOP_INQUIRY_EXPIRY_DAYS":  {"OCOP_INQUIRY_EXPIRY_DAYS": "0"},
 	}
 	for variable, env := range cases {
 		t.Run(variable, func(t *testing.T) {
@@ -78,6 +82,7 @@ func TestSecretsAreRedacted(t *testing.T) {
 		"OCOP_DATABASE_URL":      "postgres://ocop:db-password@db:5432/ocop?sslmode=disable",
 		"OCOP_MEILI_URL":         "http://meilisearch:7700",
 		"OCOP_MEILI_KEY":         "meili-master-key-secret",
+		"OCOP_SMTP_URL":          "smtp://mailer:smtp-password@mail.example.vn:587",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +90,7 @@ func TestSecretsAreRedacted(t *testing.T) {
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	out := buf.String()
-	for _, secret := range []string{"super-secret", "old-secret", "db-password", "meili-master-key"} {
+	for _, secret := range []string{"super-secret", "old-secret", "db-password", "meili-master-key", "smtp-password"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("secret %q in log: %s", secret, out)
 		}

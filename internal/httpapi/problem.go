@@ -62,6 +62,9 @@ var statusOf = map[ocop.Code]int{
 	ocop.CodeInvalidTransition:  http.StatusConflict,
 	ocop.CodeProducerUnverified: http.StatusForbidden,
 	ocop.CodeTooManyImages:      http.StatusConflict,
+
+	ocop.CodeInquiryClosed: http.StatusConflict,
+	ocop.CodeOwnListing:    http.StatusForbidden,
 }
 
 // StatusOf returns the HTTP status of a code (500 for unknown codes).

@@ -135,6 +135,8 @@ type profileResponse struct {
 	Stars               *int                  `json:"stars"`
 	CertificatesInForce []certificateResponse `json:"certificates_in_force"`
 	CallerRole          *string               `json:"caller_role"`
+	// Responsiveness is how the producer answers inquiries (issue 6).
+	Responsiveness *responsivenessResponse `json:"responsiveness,omitempty"`
 }
 
 func toProfileResponse(p *producers.Profile) profileResponse {
@@ -192,7 +194,16 @@ func (a *API) writeProfile(c *gin.Context, status int, id string) {
 	if status == http.StatusCreated {
 		c.Header("Location", "/api/v1/producers/"+id)
 	}
-	c.JSON(status, toProfileResponse(prof))
+	resp := toProfileResponse(prof)
+	if a.Inquiries != nil {
+		r, err := a.Inquiries.Responsiveness(c.Request.Context(), id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		resp.Responsiveness = toResponsivenessResponse(r)
+	}
+	c.JSON(status, resp)
 }
 
 func (a *API) getProducer(c *gin.Context) { a.writeProfile(c, http.StatusOK, c.Param("id")) }

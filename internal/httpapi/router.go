@@ -13,8 +13,10 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/imports"
+	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/stats"
@@ -56,6 +58,11 @@ type Deps struct {
 	Tracing *telemetry.Provider
 	// Listings serves listings and their photos.
 	Listings *listings.Service
+
+	// Inquiries serves buyer inquiries and producer responsiveness;
+	// Notifications the in-app notifications.
+	Inquiries     *inquiries.Service
+	Notifications *notify.Service
 	// ImportJobs runs admin-uploaded OCOP lists; ImportMaxBytes bounds them.
 	ImportJobs     *imports.Jobs
 	ImportMaxBytes int64
@@ -131,6 +138,7 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesProducers(v1)
 	a.routesEvents(v1)
 	a.routesListings(v1)
+	a.routesInquiries(v1)
 	a.routesImports(v1)
 	a.routesStats(v1)
 	return r, nil

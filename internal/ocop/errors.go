@@ -42,7 +42,7 @@ const (
 	CodeBookingClosed     Code = "booking_window_closed"
 	CodeNotEligible       Code = "not_eligible"
 	CodeZoneFull          Code = "zone_full"
-	CodeInvalidTransition Code = "invalid_state"
+	CodeInvalidTransition Code = "invalid_state" // the object's state does not allow this step (a booking already confirmed, an inquiry won before any reply)
 )
 
 // FieldError names one invalid input field and why, in words a user can act on.
@@ -155,4 +155,10 @@ func FieldInvalid(field, format string, args ...any) error {
 const (
 	CodeProducerUnverified Code = "producer_not_verified" // only a verified producer may publish
 	CodeTooManyImages      Code = "too_many_images"       // the listing has its maximum number of photos
+)
+
+// Inquiries.
+const (
+	CodeInquiryClosed Code = "inquiry_closed" // the inquiry reached a final state; nothing more can be written
+	CodeOwnListing    Code = "own_listing"    // a producer's member asked about the producer's own listing
 )

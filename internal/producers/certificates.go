@@ -299,7 +299,7 @@ func (s *Service) AttachDocument(ctx context.Context, certID string, content io.
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(content, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return nil, readError(err)
+		return nil, media.UploadReadError(err)
 	}
 	head = head[:n]
 	if n == 0 {
@@ -312,14 +312,14 @@ func (s *Service) AttachDocument(ctx context.Context, certID string, content io.
 			Fields: []ocop.FieldError{{Field: "file", Message: "must be a PDF, JPEG or PNG file (this one looks like " + ctype + ")"}}}
 	}
 	key := "certificates/" + c.ID + "/" + uuid.Must(uuid.NewV7()).String() + "." + ext
-	body := &limitedReader{r: io.MultiReader(bytes.NewReader(head), content), left: s.DocumentMaxBytes}
+	body := &media.CappedReader{R: io.MultiReader(bytes.NewReader(head), content), Left: s.DocumentMaxBytes}
 	if err := s.Blobs.Put(ctx, key, body, -1, ctype); err != nil {
-		if body.over {
+		if body.Over {
 			return nil, &ocop.Error{Code: ocop.CodeTooLarge, Message: "the document is larger than allowed",
 				Fields: []ocop.FieldError{{Field: "file", Message: "must be at most " + sizeText(s.DocumentMaxBytes)}}}
 		}
-		if body.readErr != nil {
-			return nil, readError(body.readErr)
+		if body.ReadErr != nil {
+			return nil, media.UploadReadError(body.ReadErr)
 		}
 		return nil, err // the media store failed
 	}
@@ -336,7 +336,7 @@ func (s *Service) AttachDocument(ctx context.Context, certID string, content io.
 			return ocop.Errorf(ocop.CodeConflict, "the document of a %s certificate cannot change", c.Status)
 		}
 		before := *c
-		c.DocumentKey, c.DocumentType, c.DocumentSize, c.UpdatedAt = key, ctype, body.read, s.Now()
+		c.DocumentKey, c.DocumentType, c.DocumentSize, c.UpdatedAt = key, ctype, body.N, s.Now()
 		if err := s.Certificates.Update(ctx, c, ProductKey(c.ProductName)); err != nil {
 			return err
 		}
@@ -347,7 +347,7 @@ func (s *Service) AttachDocument(ctx context.Context, certID string, content io.
 		}
 		out = c
 		return s.audit(ctx, "certificate.document_attached", "certificate", c.ID,
-			map[string]any{"document_key": before.DocumentKey}, map[string]any{"document_key": key, "type": ctype, "size": body.read})
+			map[string]any{"document_key": before.DocumentKey}, map[string]any{"document_key": key, "type": ctype, "size": body.N})
 	})
 	if err != nil {
 		s.discard(ctx, key)
@@ -388,52 +388,6 @@ func (s *Service) Document(ctx context.Context, certID string) (body io.ReadClos
 	}
 	body, info, err = s.Blobs.Open(ctx, c.DocumentKey)
 	return body, info, "", err
-}
-
-// limitedReader fails once more than left bytes are read, so an upload is
-// cut off while streaming instead of after it was stored.
-type limitedReader struct {
-	r    io.Reader
-	left int64
-	read int64
-	over bool
-	// readErr is the reader's own failure (the client), as opposed to one
-	// of the media store.
-	readErr error
-}
-
-var errTooLarge = errors.New("document too large")
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.r.Read(p)
-	if err != nil && err != io.EOF {
-		l.readErr = err
-	}
-	l.read += int64(n)
-	l.left -= int64(n)
-	if l.left < 0 {
-		l.over = true
-		return n, errTooLarge
-	}
-	return n, err
-}
-
-// readError reports a failed upload: an oversize request body (the HTTP
-// layer's own limit) or a client that went away.
-func readError(err error) error {
-	var oe *ocop.Error
-	if errors.As(err, &oe) {
-		return err
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return &ocop.Error{Code: ocop.CodeTooLarge, Message: "the upload is larger than allowed", Err: err,
-			Fields: []ocop.FieldError{{Field: "file", Message: "is too large"}}}
-	}
-	return ocop.Wrap(err, ocop.CodeValidation, "the upload could not be read")
 }
 
 func sizeText(n int64) string {

@@ -34,6 +34,10 @@ var ratios = []ratio{
 	// runs searchtest.BenchQueries on searchtest.Catalogue like the engine one.
 	{"search API vs raw engine, mixed queries", "BenchmarkSearchAPI", "BenchmarkSearchEngine", 0.70},
 	{"GET /me traced (OTLP, every request) vs untraced", "BenchmarkFullStackMeTraced", "BenchmarkFullStackMe", 0.50},
+	// Same use case and transaction; the full stack adds auth, logging,
+	// the idempotency key (reserve + stored response) and the thread
+	// read back for the 201.
+	{"POST inquiry (Idempotency-Key) vs bare create handler", "BenchmarkInquiryCreateIdempotent", "BenchmarkInquiryCreateBare", 0.40},
 }
 
 // metric is a custom benchmark metric (b.ReportMetric) with a ceiling.
