@@ -31,6 +31,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/meetings"
 	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -70,6 +71,8 @@ type App struct {
 	Listings  *listings.Service
 	Inquiries *inquiries.Service
 	Notify    *notify.Service
+	// Meetings is the fair-meetings (B2B matchmaking) use case.
+	Meetings *meetings.Service
 
 	// Imports loads official OCOP lists; ImportJobs runs admin uploads.
 	Imports    *imports.Service
@@ -198,6 +201,10 @@ func (a *App) wire() error {
 	if err := a.wireInquiries(); err != nil {
 		return err
 	}
+	a.wireEventNotices()
+	if err := a.wireMeetings(key); err != nil {
+		return err
+	}
 	a.wireImports()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
@@ -215,6 +222,7 @@ func (a *App) wire() error {
 		Tracing:   a.Telemetry,
 		Listings:  a.Listings,
 		Inquiries: a.Inquiries, Notifications: a.Notify,
+		Meetings:   a.Meetings,
 		ImportJobs: a.ImportJobs, ImportMaxBytes: cfg.ImportMaxBytes,
 		Stats: &stats.Service{Repo: st.Stats(), Now: a.Now},
 	})

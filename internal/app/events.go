@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/ocopconnect/ocopconnect/internal/events"
@@ -12,8 +11,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/store"
 )
 
-// wireEvents builds the trade-fair use case, its sweep of lapsed holds and
-// its notification topic.
+// wireEvents builds the trade-fair use case and its sweep of lapsed holds.
 func (a *App) wireEvents() {
 	st := a.Store
 	cfg := a.Config
@@ -30,30 +28,13 @@ func (a *App) wireEvents() {
 		}
 		return err
 	}})
-	// Booking notifications. Delivery (e-mail, in-app inbox) belongs to the
-	// notifications feature; until it exists the relay resolves each notice
-	// against the booking's current state and logs it, so the messages are
-	// consumed and the outbox does not grow.
-	a.Runner.Handle(jobs.Topic{Name: events.NotificationTopic, BatchSize: 50, Handler: func(ctx context.Context, msgs []ocop.OutboxMessage) []error {
-		errs := make([]error, len(msgs))
-		for i, m := range msgs {
-			var n events.Notice
-			if err := json.Unmarshal(m.Payload, &n); err != nil {
-				continue // malformed: nothing to retry
-			}
-			b, err := st.Bookings().Get(ctx, n.BookingID)
-			if ocop.IsCode(err, ocop.CodeNotFound) {
-				continue
-			}
-			if err != nil {
-				errs[i] = err
-				continue
-			}
-			a.Log.Info("booking notification", "kind", n.Kind, "booking_id", b.ID, "event_id", b.EventID,
-				"producer_id", b.ProducerID, "user_id", b.UserID, "status", b.Status)
-		}
-		return errs
-	}})
+}
+
+// wireEventNotices turns booking notices into notifications; it runs after
+// wireInquiries, which builds the notifications use case.
+func (a *App) wireEventNotices() {
+	a.Events.Notifier, a.Events.Members = a.Notify, a.Store.Producers()
+	a.Runner.Handle(jobs.Topic{Name: events.NotificationTopic, BatchSize: 50, Handler: a.Events.DeliverNotices})
 }
 
 // eventProducers adapts the producers use case to the port the trade-fair

@@ -93,6 +93,11 @@ type Config struct {
 	InquirySpamReporters int           `env:"OCOP_INQUIRY_SPAM_REPORTERS" envDefault:"3" doc:"A buyer whose inquiries this many different producers reported as spam in the last 90 days is throttled to OCOP_INQUIRY_SPAM_MAX_PER_DAY (0 turns the throttle off)."`
 	InquirySpamMaxPerDay int           `env:"OCOP_INQUIRY_SPAM_MAX_PER_DAY" envDefault:"2" doc:"New inquiries per day (and at most one per hour) for a buyer throttled for spam."`
 	InquiryExpiryDays    int           `env:"OCOP_INQUIRY_EXPIRY_DAYS" envDefault:"7" doc:"Days an inquiry waits for a first producer reply before the daily job marks it expired (producers are warned a day before)."`
+	// Fair meetings.
+	MeetingsSweepInterval  time.Duration `env:"OCOP_MEETINGS_SWEEP_INTERVAL" envDefault:"1m" doc:"How often lapsed meeting requests are expired (freeing the buyers' slots) and meeting warnings and reminders sent."`
+	MeetingRequestWarning  time.Duration `env:"OCOP_MEETING_REQUEST_WARNING" envDefault:"2h" doc:"How long before a pending meeting request lapses its producer is reminded to answer (0 = no reminder)."`
+	MeetingReminderBefore  time.Duration `env:"OCOP_MEETING_REMINDER_BEFORE" envDefault:"24h" doc:"How long before an accepted meeting both sides get their agenda reminder (0 = no reminder)."`
+	RegistrationCodeSecret string        `env:"OCOP_REGISTRATION_CODE_SECRET" secret:"all" doc:"Secret (at least 32 bytes) from which the Ed25519 key signing buyers' meeting registration codes is derived. Empty: derived from the JWT signing key. Every API process must use the same; changing it invalidates the codes already issued (the public key is at GET /api/v1/meeting-registrations/public-key)."`
 
 	// Imports of official OCOP lists.
 	ImportMaxBytes  int64 `env:"OCOP_IMPORT_MAX_BYTES" envDefault:"67108864" doc:"Largest OCOP list (CSV or XLSX) an import accepts, in bytes; an XLSX may unpack to 20 times this. Uploads above it get 413."`
@@ -256,6 +261,7 @@ func (c *Config) Validate() error {
 		bad("CertificateDocumentMaxBytes", "must be at least 1024")
 	}
 	c.validateMedia(bad)
+	c.validateMeetings(bad)
 	if c.BookingHoldTTL < time.Minute {
 		bad("BookingHoldTTL", "must be at least 1m")
 	}

@@ -35,10 +35,17 @@ type Notice struct {
 	Kind      string `json:"kind"`
 	BookingID string `json:"booking_id"`
 	EventID   string `json:"event_id"`
+	// ActorID is the user whose request caused the notice ("" for the
+	// sweep): they are not told what they just did.
+	ActorID string `json:"actor_id,omitempty"`
 }
 
 func (s *Service) notify(ctx context.Context, kind, bookingID, eventID string) error {
-	payload, _ := json.Marshal(Notice{Kind: kind, BookingID: bookingID, EventID: eventID})
+	n := Notice{Kind: kind, BookingID: bookingID, EventID: eventID}
+	if p, ok := ocop.PrincipalFrom(ctx); ok {
+		n.ActorID = p.UserID
+	}
+	payload, _ := json.Marshal(n)
 	return s.Outbox.Enqueue(ctx, ocop.OutboxMessage{Topic: NotificationTopic, Key: bookingID, Payload: payload})
 }
 

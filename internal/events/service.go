@@ -128,6 +128,9 @@ type Service struct {
 	Audit     ocop.AuditLog
 	Settings  Settings
 	Now       ocop.Clock
+	// Notifier and Members deliver booking notices (DeliverNotices).
+	Notifier Notifier
+	Members  Members
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -416,7 +419,7 @@ func (s *Service) CancelEvent(ctx context.Context, id, reason string) (*ocop.Eve
 		if err != nil {
 			return err
 		}
-		msg := "the event was cancelled"
+		msg := eventCancelledReason
 		if reason = strings.TrimSpace(reason); reason != "" {
 			msg += ": " + reason
 		}

@@ -146,9 +146,9 @@ type inquiryEventResponse struct {
 
 type threadResponse struct {
 	inquiryResponse
-	Messages []messageResponse `json:"messages"`
-	Quotes   []quoteResponse   `json:"quotes"`
-	History  []inquiryEventResponse   `json:"history"`
+	Messages []messageResponse      `json:"messages"`
+	Quotes   []quoteResponse        `json:"quotes"`
+	History  []inquiryEventResponse `json:"history"`
 }
 
 func toThreadResponse(t *inquiries.Thread) threadResponse {
@@ -417,6 +417,8 @@ type notificationResponse struct {
 	ID        string            `json:"id"`
 	Kind      string            `json:"kind"`
 	InquiryID *string           `json:"inquiry_id"`
+	EventID   *string           `json:"event_id"`
+	BookingID *string           `json:"booking_id"`
 	Data      map[string]string `json:"data"`
 	Read      bool              `json:"read"`
 	ReadAt    *time.Time        `json:"read_at"`
@@ -449,7 +451,8 @@ func (a *API) listNotifications(c *gin.Context) {
 		if data == nil {
 			data = map[string]string{}
 		}
-		items[i] = notificationResponse{ID: n.ID, Kind: string(n.Kind), InquiryID: optString(n.InquiryID), Data: data,
+		items[i] = notificationResponse{ID: n.ID, Kind: string(n.Kind), InquiryID: optString(n.InquiryID),
+			EventID: optString(n.EventID), BookingID: optString(n.BookingID), Data: data,
 			Read: n.ReadAt != nil, ReadAt: n.ReadAt, CreatedAt: n.CreatedAt}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": optString(page.NextCursor), "unread_count": page.UnreadCount})

@@ -65,6 +65,15 @@ var statusOf = map[ocop.Code]int{
 
 	ocop.CodeInquiryClosed: http.StatusConflict,
 	ocop.CodeOwnListing:    http.StatusForbidden,
+	// Fair meetings.
+	ocop.CodeMeetingSlotTaken:  http.StatusConflict,
+	ocop.CodeTablesFull:        http.StatusConflict,
+	ocop.CodeParticipantBusy:   http.StatusConflict,
+	ocop.CodeMeetingCapReached: http.StatusConflict,
+	ocop.CodeNotRegistered:     http.StatusForbidden,
+	ocop.CodeNotExhibiting:     http.StatusConflict,
+	ocop.CodeProducerAway:      http.StatusConflict,
+	ocop.CodeInvalidRegistCode: http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status of a code (500 for unknown codes).

@@ -16,6 +16,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
+	"github.com/ocopconnect/ocopconnect/internal/meetings"
 	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -63,6 +64,8 @@ type Deps struct {
 	// Notifications the in-app notifications.
 	Inquiries     *inquiries.Service
 	Notifications *notify.Service
+	// Meetings serves fair meetings (B2B matchmaking).
+	Meetings *meetings.Service
 	// ImportJobs runs admin-uploaded OCOP lists; ImportMaxBytes bounds them.
 	ImportJobs     *imports.Jobs
 	ImportMaxBytes int64
@@ -139,6 +142,7 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesEvents(v1)
 	a.routesListings(v1)
 	a.routesInquiries(v1)
+	a.routesMeetings(v1)
 	a.routesImports(v1)
 	a.routesStats(v1)
 	return r, nil

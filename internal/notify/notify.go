@@ -32,7 +32,7 @@ const TopicEmail = "notify.email"
 
 // Repo stores notifications.
 type Repo interface {
-	Create(ctx context.Context, ns ...ocop.Notification) error
+	Create(ctx context.Context, ns ...ocop.Notification) ([]ocop.Notification, error)
 	Get(ctx context.Context, id string) (*ocop.Notification, error)
 	List(ctx context.Context, userID string, unreadOnly bool, before string, limit int) ([]ocop.Notification, error)
 	UnreadCount(ctx context.Context, userID string) (int, error)
@@ -63,13 +63,13 @@ type Service struct {
 }
 
 // Notify records notifications and queues their e-mails, in the caller's
-// transaction (the ctx of Transactor.InTx).
+// transaction (the ctx of Transactor.InTx). A booking notification the
+// user already has is skipped, e-mail included (see Repo.Create).
 func (s *Service) Notify(ctx context.Context, ns ...ocop.Notification) error {
 	if len(ns) == 0 {
 		return nil
 	}
 	now := s.Now()
-	msgs := make([]ocop.OutboxMessage, len(ns))
 	for i := range ns {
 		if ns[i].ID == "" {
 			ns[i].ID = uuid.Must(uuid.NewV7()).String()
@@ -77,10 +77,14 @@ func (s *Service) Notify(ctx context.Context, ns ...ocop.Notification) error {
 		if ns[i].CreatedAt.IsZero() {
 			ns[i].CreatedAt = now
 		}
-		msgs[i] = ocop.OutboxMessage{Topic: TopicEmail, Key: ns[i].ID, Payload: json.RawMessage(`{"kind":"` + string(ns[i].Kind) + `"}`)}
 	}
-	if err := s.Notifications.Create(ctx, ns...); err != nil {
+	stored, err := s.Notifications.Create(ctx, ns...)
+	if err != nil {
 		return err
+	}
+	msgs := make([]ocop.OutboxMessage, len(stored))
+	for i, n := range stored {
+		msgs[i] = ocop.OutboxMessage{Topic: TopicEmail, Key: n.ID, Payload: json.RawMessage(`{"kind":"` + string(n.Kind) + `"}`)}
 	}
 	return s.Outbox.Enqueue(ctx, msgs...)
 }
@@ -200,8 +204,8 @@ var templates = map[ocop.Language]*template.Template{
 }
 
 func mustTemplates(lang string) *template.Template {
-	funcs := template.FuncMap{"vnd": FormatVND, "status": statusText}
-	return template.Must(template.New(lang).Funcs(funcs).Option("missingkey=zero").ParseFS(templateFS, "templates/"+lang+".tmpl"))
+	funcs := template.FuncMap{"vnd": FormatVND, "status": statusText, "localtime": LocalTime}
+	return template.Must(template.New(lang).Funcs(funcs).Option("missingkey=zero").ParseFS(templateFS, "templates/"+lang+".tmpl", "templates/*."+lang+".tmpl"))
 }
 
 // Render builds the e-mail of a notification for its recipient, in the
@@ -217,6 +221,8 @@ func Render(n *ocop.Notification, to *ocop.User) (ocop.Email, error) {
 	}
 	data["name"] = to.DisplayName
 	data["inquiry_id"] = n.InquiryID
+	data["event_id"] = n.EventID
+	data["booking_id"] = n.BookingID
 	var subject, body strings.Builder
 	if err := t.ExecuteTemplate(&subject, string(n.Kind)+"/subject", data); err != nil {
 		return ocop.Email{}, fmt.Errorf("notification %s: %w", n.Kind, err)
@@ -255,6 +261,20 @@ func FormatVND(amount, lang string) string {
 		out = "-" + out
 	}
 	return out
+}
+
+// LocalTime writes an RFC 3339 time in the offset it carries (a fair's
+// own time zone: times in notification data are written in it) the way
+// each language writes a time: "17:00 ngày 05/06/2026", "17:00, 5 Jun 2026".
+func LocalTime(value, lang string) string {
+	t, err := time.Parse(time.RFC3339, value)
+	if err != nil {
+		return value
+	}
+	if lang == "en" {
+		return t.Format("15:04, 2 Jan 2006")
+	}
+	return t.Format("15:04 ngày 02/01/2006")
 }
 
 var statusNames = map[string][2]string{

@@ -162,3 +162,15 @@ const (
 	CodeInquiryClosed Code = "inquiry_closed" // the inquiry reached a final state; nothing more can be written
 	CodeOwnListing    Code = "own_listing"    // a producer's member asked about the producer's own listing
 )
+
+// Fair meetings.
+const (
+	CodeMeetingSlotTaken  Code = "meeting_slot_taken"        // the producer already meets someone in this slot
+	CodeTablesFull        Code = "tables_full"               // every meeting table of the slot is taken
+	CodeParticipantBusy   Code = "participant_busy"          // the buyer already has a meeting or request in this slot
+	CodeMeetingCapReached Code = "meeting_cap_reached"       // the participant's daily cap of meetings is reached
+	CodeNotRegistered     Code = "registration_required"     // the buyer has not registered for the fair's meetings
+	CodeNotExhibiting     Code = "not_exhibiting"            // the producer has no confirmed booth at the fair
+	CodeProducerAway      Code = "producer_away"             // the producer marked the slot as away
+	CodeInvalidRegistCode Code = "invalid_registration_code" // a registration code that is forged, damaged or for another fair
+)

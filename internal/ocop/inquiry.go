@@ -300,6 +300,11 @@ type Notification struct {
 	UserID    string
 	Kind      NotificationKind
 	InquiryID string
+	// EventID and BookingID link a trade-fair notification to its fair and
+	// booking. A user gets at most one notification of a kind per booking:
+	// the store ignores a repeat (a redelivered outbox message).
+	EventID   string
+	BookingID string
 	// Data carries what the text needs (listing title, status, quote...).
 	Data      map[string]string
 	ReadAt    *time.Time

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 )
@@ -16,6 +17,8 @@ type notificationRow struct {
 	UserID    string
 	Kind      string
 	InquiryID *string
+	EventID   *string
+	BookingID *string
 	Data      string
 	ReadAt    *time.Time
 	EmailedAt *time.Time
@@ -26,7 +29,7 @@ func (notificationRow) TableName() string { return "notifications" }
 
 func (r *notificationRow) toDomain() (*ocop.Notification, error) {
 	n := &ocop.Notification{ID: r.ID, UserID: r.UserID, Kind: ocop.NotificationKind(r.Kind), InquiryID: strVal(r.InquiryID),
-		ReadAt: utcPtr(r.ReadAt), EmailedAt: utcPtr(r.EmailedAt), CreatedAt: r.CreatedAt.UTC()}
+		EventID: strVal(r.EventID), BookingID: strVal(r.BookingID), ReadAt: utcPtr(r.ReadAt), EmailedAt: utcPtr(r.EmailedAt), CreatedAt: r.CreatedAt.UTC()}
 	if err := json.Unmarshal([]byte(r.Data), &n.Data); err != nil {
 		return nil, err
 	}
@@ -39,24 +42,50 @@ type Notifications struct{ s *Store }
 // Notifications returns the notification repository.
 func (s *Store) Notifications() *Notifications { return &Notifications{s} }
 
-// Create inserts notifications inside the caller's transaction.
-func (r *Notifications) Create(ctx context.Context, ns ...ocop.Notification) error {
+// Create inserts notifications inside the caller's transaction and returns
+// those it stored: a booking notification the user already has (same
+// booking and kind, see migration 00051) is skipped, so that a redelivered
+// outbox message notifies nobody twice.
+func (r *Notifications) Create(ctx context.Context, ns ...ocop.Notification) ([]ocop.Notification, error) {
 	if len(ns) == 0 {
-		return nil
+		return nil, nil
 	}
-	rows := make([]notificationRow, len(ns))
-	for i, n := range ns {
+	var plain []notificationRow
+	var stored []ocop.Notification
+	db := r.s.conn(ctx)
+	for _, n := range ns {
 		data, err := json.Marshal(n.Data)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if n.Data == nil {
 			data = []byte("{}")
 		}
-		rows[i] = notificationRow{ID: n.ID, UserID: n.UserID, Kind: string(n.Kind), InquiryID: strPtr(n.InquiryID),
+		row := notificationRow{ID: n.ID, UserID: n.UserID, Kind: string(n.Kind), InquiryID: strPtr(n.InquiryID),
+			EventID: strPtr(n.EventID), BookingID: strPtr(n.BookingID),
 			Data: string(data), ReadAt: utcPtr(n.ReadAt), EmailedAt: utcPtr(n.EmailedAt), CreatedAt: n.CreatedAt.UTC()}
+		if n.BookingID == "" {
+			plain = append(plain, row)
+			stored = append(stored, n)
+			continue
+		}
+		// One by one: RowsAffected tells whether this one was new. Under
+		// concurrency the unique index makes the second insert wait for the
+		// first transaction, then do nothing.
+		res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return nil, translate(res.Error)
+		}
+		if res.RowsAffected == 1 {
+			stored = append(stored, n)
+		}
 	}
-	return translate(r.s.conn(ctx).Create(&rows).Error)
+	if len(plain) > 0 {
+		if err := db.Create(&plain).Error; err != nil {
+			return nil, translate(err)
+		}
+	}
+	return stored, nil
 }
 
 // Get loads a notification.
