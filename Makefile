@@ -11,13 +11,18 @@ BIN       := bin/ocopconnect
 TESTFLAGS ?= -count=1 -p 2 -timeout 30m
 BENCHTIME ?= 3s
 
-.PHONY: all run build test test-short bench lint fmt vet docs tidy clean image up down
+.PHONY: all run demo build test test-short bench lint fmt vet docs tidy clean image up down
 
 all: lint test build
 
 ## run: serve the API on 127.0.0.1:8080 with everything under ./data
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/ocopconnect serve
+
+## demo: load the demo marketplace (accounts printed), then serve it on 127.0.0.1:8080
+demo: build
+	$(BIN) seed demo
+	$(BIN) serve
 
 ## build: static binary in bin/
 build:

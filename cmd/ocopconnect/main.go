@@ -51,5 +51,6 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(newServeCmd(), newWorkerCmd(), newMigrateCmd(), newAdminCmd(), newVersionCmd())
 	root.AddCommand(newJobsCmd(), newHealthcheckCmd())
+	root.AddCommand(newImportCmd(), newSeedCmd())
 	return root
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/config"
 	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
+	"github.com/ocopconnect/ocopconnect/internal/imports"
 	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
@@ -35,6 +36,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/search"
+	"github.com/ocopconnect/ocopconnect/internal/stats"
 	"github.com/ocopconnect/ocopconnect/internal/store"
 	"github.com/ocopconnect/ocopconnect/internal/telemetry"
 )
@@ -71,6 +73,10 @@ type App struct {
 	Notify    *notify.Service
 	// Meetings is the fair-meetings (B2B matchmaking) use case.
 	Meetings *meetings.Service
+
+	// Imports loads official OCOP lists; ImportJobs runs admin uploads.
+	Imports    *imports.Service
+	ImportJobs *imports.Jobs
 }
 
 // Options adjust wiring for tests and tools.
@@ -199,6 +205,7 @@ func (a *App) wire() error {
 	if err := a.wireMeetings(key); err != nil {
 		return err
 	}
+	a.wireImports()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -215,7 +222,9 @@ func (a *App) wire() error {
 		Tracing:   a.Telemetry,
 		Listings:  a.Listings,
 		Inquiries: a.Inquiries, Notifications: a.Notify,
-		Meetings: a.Meetings,
+		Meetings:   a.Meetings,
+		ImportJobs: a.ImportJobs, ImportMaxBytes: cfg.ImportMaxBytes,
+		Stats: &stats.Service{Repo: st.Stats(), Now: a.Now},
 	})
 	return err
 }

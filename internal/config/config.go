@@ -98,6 +98,10 @@ type Config struct {
 	MeetingRequestWarning  time.Duration `env:"OCOP_MEETING_REQUEST_WARNING" envDefault:"2h" doc:"How long before a pending meeting request lapses its producer is reminded to answer (0 = no reminder)."`
 	MeetingReminderBefore  time.Duration `env:"OCOP_MEETING_REMINDER_BEFORE" envDefault:"24h" doc:"How long before an accepted meeting both sides get their agenda reminder (0 = no reminder)."`
 	RegistrationCodeSecret string        `env:"OCOP_REGISTRATION_CODE_SECRET" secret:"all" doc:"Secret (at least 32 bytes) from which the Ed25519 key signing buyers' meeting registration codes is derived. Empty: derived from the JWT signing key. Every API process must use the same; changing it invalidates the codes already issued (the public key is at GET /api/v1/meeting-registrations/public-key)."`
+
+	// Imports of official OCOP lists.
+	ImportMaxBytes  int64 `env:"OCOP_IMPORT_MAX_BYTES" envDefault:"67108864" doc:"Largest OCOP list (CSV or XLSX) an import accepts, in bytes; an XLSX may unpack to 20 times this. Uploads above it get 413."`
+	ImportBatchSize int   `env:"OCOP_IMPORT_BATCH_SIZE" envDefault:"500" doc:"Rows an import stores per transaction: a batch with a bad row stores nothing."`
 }
 
 // Load reads the configuration from the process environment.
@@ -295,6 +299,12 @@ func (c *Config) Validate() error {
 		bad("ListingMaxImages", "must be between 1 and 100")
 	}
 	c.validateInquiries(bad)
+	if c.ImportMaxBytes < 1024 || c.ImportMaxBytes > 1<<30 {
+		bad("ImportMaxBytes", "must be between 1024 and 1073741824")
+	}
+	if c.ImportBatchSize < 1 || c.ImportBatchSize > 5000 {
+		bad("ImportBatchSize", "must be between 1 and 5000")
+	}
 	if len(errs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(errs, "; "))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/events"
+	"github.com/ocopconnect/ocopconnect/internal/imports"
 	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
 	"github.com/ocopconnect/ocopconnect/internal/media"
@@ -19,6 +20,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/notify"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
+	"github.com/ocopconnect/ocopconnect/internal/stats"
 	"github.com/ocopconnect/ocopconnect/internal/telemetry"
 )
 
@@ -64,6 +66,11 @@ type Deps struct {
 	Notifications *notify.Service
 	// Meetings serves fair meetings (B2B matchmaking).
 	Meetings *meetings.Service
+	// ImportJobs runs admin-uploaded OCOP lists; ImportMaxBytes bounds them.
+	ImportJobs     *imports.Jobs
+	ImportMaxBytes int64
+	// Stats serves the programme statistics and charts.
+	Stats *stats.Service
 }
 
 // API holds the handlers' dependencies.
@@ -136,5 +143,7 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesListings(v1)
 	a.routesInquiries(v1)
 	a.routesMeetings(v1)
+	a.routesImports(v1)
+	a.routesStats(v1)
 	return r, nil
 }

@@ -139,3 +139,15 @@ func ResolveLegacyCommune(q LegacyQuery) (Commune, error) {
 	return Commune{}, ocop.FieldInvalid("commune", "matches %d current communes (%s); name the district and province, or choose one",
 		len(cs), strings.Join(names, ", "))
 }
+
+// LegacyUnits lists every row of the old->new conversion table: each
+// pre-2025 commune with the new commune it became (all or part of). Tests
+// and tools generate old-style addresses from it.
+func LegacyUnits() []LegacyMatch {
+	d := get()
+	out := make([]LegacyMatch, len(d.legacy))
+	for i, r := range d.legacy {
+		out[i] = LegacyMatch{Old: r.LegacyUnit, New: d.communes[d.communeByCode[r.newCode]], Note: r.note}
+	}
+	return out
+}

@@ -2,8 +2,7 @@ package producers
 
 import (
 	"context"
-
-	"github.com/google/uuid"
+	"time"
 
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 )
@@ -27,10 +26,7 @@ func (s *Service) ImportProducer(ctx context.Context, in ProducerInput, verify b
 		now := s.Now()
 		if existing == nil {
 			created = true
-			next.ID, next.Status, next.CreatedBy, next.CreatedAt, next.UpdatedAt = uuid.Must(uuid.NewV7()).String(), ocop.ProducerPending, "", now, now
-			if verify {
-				next.Status, next.VerifiedAt = ocop.ProducerVerified, &now
-			}
+			next = newImportedProducer(next, verify, now)
 			if err := s.Producers.Create(ctx, next, NameKey(next.LegalName)); err != nil {
 				return err
 			}
@@ -44,25 +40,11 @@ func (s *Service) ImportProducer(ctx context.Context, in ProducerInput, verify b
 			return nil
 		}
 		before := *existing
-		merged := *existing
-		merged.LegalName, merged.Kind, merged.ProvinceCode, merged.CommuneCode = next.LegalName, next.Kind, next.ProvinceCode, next.CommuneCode
-		for dst, src := range map[*string]string{&merged.TaxCode: next.TaxCode, &merged.Address: next.Address, &merged.Phone: next.Phone,
-			&merged.Email: next.Email, &merged.Website: next.Website, &merged.DescriptionVI: next.DescriptionVI, &merged.DescriptionEN: next.DescriptionEN} {
-			if src != "" {
-				*dst = src
-			}
-		}
-		switch {
-		case verify && merged.Status != ocop.ProducerVerified:
-			merged.Status, merged.StatusReason, merged.VerifiedAt = ocop.ProducerVerified, "", &now
-		case !verify && merged.Status == ocop.ProducerVerified && (merged.LegalName != before.LegalName || merged.TaxCode != before.TaxCode):
-			merged.Status, merged.StatusReason, merged.VerifiedAt = ocop.ProducerPending, "legal name or tax code changed by an import", nil
-		}
+		merged, changed := mergeImportedProducer(existing, next, verify, now)
 		p = &merged
-		if merged == before {
+		if !changed {
 			return nil
 		}
-		merged.UpdatedAt = now
 		if err := s.Producers.Update(ctx, &merged, NameKey(merged.LegalName)); err != nil {
 			return err
 		}
@@ -121,40 +103,25 @@ func (s *Service) ImportCertificate(ctx context.Context, producerID string, in C
 			return err
 		}
 		now := s.Now()
-		status := ocop.CertPending
-		if verify {
-			status = ocop.CertVerified
-			if next.ExpiresOn.Before(ocop.DateOf(now)) {
-				status = ocop.CertExpired
-			}
-		}
+		status := importedStatus(next, verify, ocop.DateOf(now))
 		var before any
 		if existing == nil {
 			created = true
-			next.ID, next.ProducerID, next.Status, next.CreatedAt, next.UpdatedAt = uuid.Must(uuid.NewV7()).String(), producerID, status, now, now
-			if verify {
-				next.ReviewedBy, next.ReviewedAt = actorID, &now
-			}
+			next = newImportedCertificate(next, producerID, status, verify, actorID, now)
 			if err := s.Certificates.Create(ctx, next, ProductKey(next.ProductName)); err != nil {
 				return err
 			}
 			c = next
 		} else {
-			before = auditCertificate(existing)
-			merged := *existing
-			merged.ProductName, merged.LegalBasis, merged.ProductGroup, merged.ProductSet, merged.CurrentGroup = next.ProductName, next.LegalBasis, next.ProductGroup, next.ProductSet, next.CurrentGroup
-			merged.Stars, merged.DecisionDate, merged.IssuingLevel, merged.IssuingBody, merged.ExpiresOn = next.Stars, next.DecisionDate, next.IssuingLevel, next.IssuingBody, next.ExpiresOn
-			if verify && (merged.Status == ocop.CertPending || merged.Status == ocop.CertVerified || merged.Status == ocop.CertExpired) {
-				if merged.Status != status {
-					merged.ReviewedBy, merged.ReviewedAt = actorID, &now
-				}
-				merged.Status = status
+			merged, changed := mergeImportedCertificate(existing, next, status, verify, actorID, now)
+			c = &merged
+			if !changed {
+				return nil
 			}
-			merged.UpdatedAt = now
+			before = auditCertificate(existing)
 			if err := s.Certificates.Update(ctx, &merged, ProductKey(merged.ProductName)); err != nil {
 				return err
 			}
-			c = &merged
 		}
 		if err := s.Audit.Record(ctx, ocop.AuditEntry{ActorID: actorID, Action: "certificate.imported", ObjectType: "certificate", ObjectID: c.ID,
 			Before: before, After: auditCertificate(c)}); err != nil {
@@ -169,4 +136,71 @@ func (s *Service) ImportCertificate(ctx context.Context, producerID string, in C
 		return nil, false, err
 	}
 	return c, created, nil
+}
+
+// mergeImportedProducer applies an official list's values to a stored
+// producer: the list's name, kind and place win, empty contact fields keep
+// what is stored; with verify the producer ends up verified, without it a
+// verified producer whose legal name or tax code changed goes back to
+// pending. It reports whether anything changed (then UpdatedAt is now).
+func mergeImportedProducer(existing, next *ocop.Producer, verify bool, now time.Time) (ocop.Producer, bool) {
+	before := *existing
+	merged := *existing
+	merged.LegalName, merged.Kind, merged.ProvinceCode, merged.CommuneCode = next.LegalName, next.Kind, next.ProvinceCode, next.CommuneCode
+	for dst, src := range map[*string]string{&merged.TaxCode: next.TaxCode, &merged.Address: next.Address, &merged.Phone: next.Phone,
+		&merged.Email: next.Email, &merged.Website: next.Website, &merged.DescriptionVI: next.DescriptionVI, &merged.DescriptionEN: next.DescriptionEN} {
+		if src != "" {
+			*dst = src
+		}
+	}
+	switch {
+	case verify && merged.Status != ocop.ProducerVerified:
+		merged.Status, merged.StatusReason, merged.VerifiedAt = ocop.ProducerVerified, "", &now
+	case !verify && merged.Status == ocop.ProducerVerified && (merged.LegalName != before.LegalName || merged.TaxCode != before.TaxCode):
+		merged.Status, merged.StatusReason, merged.VerifiedAt = ocop.ProducerPending, "legal name or tax code changed by an import", nil
+	}
+	if merged == before {
+		return merged, false
+	}
+	merged.UpdatedAt = now
+	return merged, true
+}
+
+// importedStatus is the status an imported certificate gets: pending
+// unless the list is trusted (verify), then verified or, past its expiry
+// date, expired.
+func importedStatus(c *ocop.Certificate, verify bool, today ocop.Date) ocop.CertificateStatus {
+	switch {
+	case !verify:
+		return ocop.CertPending
+	case c.ExpiresOn.Before(today):
+		return ocop.CertExpired
+	}
+	return ocop.CertVerified
+}
+
+// mergeImportedCertificate applies an official list's values to a stored
+// certificate. A trusted list (verify) moves pending, verified and expired
+// certificates to status; rejected and revoked ones keep theirs (an admin
+// decided). It reports whether anything changed (then UpdatedAt is now).
+func mergeImportedCertificate(existing, next *ocop.Certificate, status ocop.CertificateStatus, verify bool, actorID string, now time.Time) (ocop.Certificate, bool) {
+	merged := *existing
+	merged.ProductName, merged.LegalBasis, merged.ProductGroup, merged.ProductSet, merged.CurrentGroup = next.ProductName, next.LegalBasis, next.ProductGroup, next.ProductSet, next.CurrentGroup
+	merged.Stars, merged.DecisionDate, merged.IssuingLevel, merged.IssuingBody, merged.ExpiresOn = next.Stars, next.DecisionDate, next.IssuingLevel, next.IssuingBody, next.ExpiresOn
+	if verify && (merged.Status == ocop.CertPending || merged.Status == ocop.CertVerified || merged.Status == ocop.CertExpired) && merged.Status != status {
+		merged.ReviewedBy, merged.ReviewedAt = actorID, &now
+		merged.Status = status
+	}
+	if sameImportedCertificate(existing, &merged) {
+		return merged, false
+	}
+	merged.UpdatedAt = now
+	return merged, true
+}
+
+func sameImportedCertificate(a, b *ocop.Certificate) bool {
+	return a.ProductName == b.ProductName && a.LegalBasis == b.LegalBasis && a.ProductGroup == b.ProductGroup &&
+		a.ProductSet == b.ProductSet && a.CurrentGroup == b.CurrentGroup && a.Stars == b.Stars &&
+		a.DecisionDate.Equal(b.DecisionDate.Time) && a.IssuingLevel == b.IssuingLevel && a.IssuingBody == b.IssuingBody &&
+		a.ExpiresOn.Equal(b.ExpiresOn.Time) && a.Status == b.Status
 }

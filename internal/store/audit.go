@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 )
 
@@ -34,21 +32,7 @@ var _ ocop.AuditLog = (*AuditLog)(nil)
 
 // Record appends an entry inside the caller's transaction.
 func (a *AuditLog) Record(ctx context.Context, e ocop.AuditEntry) error {
-	row := auditRow{
-		ID: uuid.Must(uuid.NewV7()).String(), At: a.s.now(), Action: e.Action,
-		ObjectType: e.ObjectType, ObjectID: e.ObjectID, RequestID: ocop.RequestIDFrom(ctx),
-	}
-	if e.ActorID != "" {
-		row.ActorID = &e.ActorID
-	}
-	var err error
-	if row.BeforeJSON, err = jsonOrNil(e.Before); err != nil {
-		return err
-	}
-	if row.AfterJSON, err = jsonOrNil(e.After); err != nil {
-		return err
-	}
-	return translate(a.s.conn(ctx).Create(&row).Error)
+	return a.RecordMany(ctx, e)
 }
 
 // AuditRecord is a stored audit entry as read back.

@@ -87,6 +87,17 @@ func errDuplicateCertificate(err error) error {
 
 // Create inserts a certificate; productKey is its folded product name.
 func (r *Certificates) Create(ctx context.Context, c *ocop.Certificate, productKey string) error {
+	row := certificateRowOf(c, productKey)
+	if err := translate(r.s.conn(ctx).Create(&row).Error); err != nil {
+		if isUniqueViolation(err, "certificates_decision_product_key", "", "") {
+			return errDuplicateCertificate(err)
+		}
+		return err
+	}
+	return nil
+}
+
+func certificateRowOf(c *ocop.Certificate, productKey string) certificateRow {
 	row := certificateRow{
 		ID: c.ID, ProducerID: c.ProducerID, ProductName: c.ProductName, ProductKey: productKey, LegalBasis: c.LegalBasis,
 		ProductGroup: c.ProductGroup, ProductSet: c.ProductSet, CurrentGroup: c.CurrentGroup, Stars: c.Stars,
@@ -98,13 +109,7 @@ func (r *Certificates) Create(ctx context.Context, c *ocop.Certificate, productK
 	if c.DocumentKey != "" {
 		row.DocumentKey, row.DocumentType, row.DocumentSize = &c.DocumentKey, &c.DocumentType, &c.DocumentSize
 	}
-	if err := translate(r.s.conn(ctx).Create(&row).Error); err != nil {
-		if isUniqueViolation(err, "certificates_decision_product_key", "", "") {
-			return errDuplicateCertificate(err)
-		}
-		return err
-	}
-	return nil
+	return row
 }
 
 // Update writes the certificate's mutable columns (by name).

@@ -69,6 +69,16 @@ func (r *producerRow) toDomain() *ocop.Producer {
 	}
 }
 
+func producerRowOf(p *ocop.Producer, nameKey string) producerRow {
+	return producerRow{
+		ID: p.ID, LegalName: p.LegalName, NameKey: nameKey, Kind: string(p.Kind), TaxCode: strPtr(p.TaxCode),
+		ProvinceCode: p.ProvinceCode, CommuneCode: p.CommuneCode, Address: p.Address, Phone: p.Phone, Email: p.Email,
+		Website: p.Website, DescriptionVI: p.DescriptionVI, DescriptionEN: p.DescriptionEN, LogoKey: strPtr(p.LogoKey),
+		Status: string(p.Status), StatusReason: p.StatusReason, VerifiedAt: utcPtr(p.VerifiedAt),
+		CreatedBy: strPtr(p.CreatedBy), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+	}
+}
+
 // producerColumns is every column a profile update may write, by name.
 func producerColumns(p *ocop.Producer, nameKey string) map[string]any {
 	return map[string]any{
@@ -107,13 +117,7 @@ func isUniqueViolation(err error, name, table, column string) bool {
 
 // Create inserts a producer; nameKey is its folded legal name.
 func (r *Producers) Create(ctx context.Context, p *ocop.Producer, nameKey string) error {
-	row := producerRow{
-		ID: p.ID, LegalName: p.LegalName, NameKey: nameKey, Kind: string(p.Kind), TaxCode: strPtr(p.TaxCode),
-		ProvinceCode: p.ProvinceCode, CommuneCode: p.CommuneCode, Address: p.Address, Phone: p.Phone, Email: p.Email,
-		Website: p.Website, DescriptionVI: p.DescriptionVI, DescriptionEN: p.DescriptionEN, LogoKey: strPtr(p.LogoKey),
-		Status: string(p.Status), StatusReason: p.StatusReason, VerifiedAt: utcPtr(p.VerifiedAt),
-		CreatedBy: strPtr(p.CreatedBy), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
-	}
+	row := producerRowOf(p, nameKey)
 	if err := translate(r.s.conn(ctx).Create(&row).Error); err != nil {
 		if isUniqueViolation(err, "producers_tax_code_key", "producers", "tax_code") {
 			return errTaxCodeTaken(err)

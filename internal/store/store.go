@@ -60,6 +60,7 @@ type Store struct {
 	onEnqueue func()
 	stmts     sync.Map     // query -> *sql.Stmt, see prepared
 	tracer    trace.Tracer // nil unless UseTracing, see tracing.go
+	schemas   sync.Map     // GORM schema cache of bulkInsert
 }
 
 // SQLiteDSN is the data source name for the embedded database. Each part is
@@ -67,6 +68,10 @@ type Store struct {
 //   - foreign_keys(1): SQLite ignores REFERENCES without it;
 //   - journal_mode(WAL): readers never block the single writer;
 //   - busy_timeout(10000): a writer waits for the lock instead of failing;
+//   - temp_store(memory): statement journals (every multi-row statement in a
+//     transaction) and savepoint journals stay in memory instead of temporary
+//     files: a 20,000-row import made 197,000 pwrite calls with them on disk,
+//     70,000 without (they are discarded at commit anyway);
 //   - _txlock=immediate: a transaction takes the write lock at BEGIN, so two
 //     read-then-write transactions cannot deadlock (without it 943 of 1000
 //     concurrent ones failed with SQLITE_BUSY; with it none did);
@@ -76,7 +81,7 @@ type Store struct {
 func SQLiteDSN(path string) string {
 	return "file:" + filepath.ToSlash(path) +
 		"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_timefmt=" + url.QueryEscape("2006-01-02 15:04:05.000")
+		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(memory)&_txlock=immediate&_timefmt=" + url.QueryEscape("2006-01-02 15:04:05.000")
 }
 
 // Open connects to the configured database. It does not migrate.

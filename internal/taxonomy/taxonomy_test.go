@@ -3,6 +3,7 @@ package taxonomy
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 )
@@ -82,5 +83,38 @@ func TestValidate(t *testing.T) {
 	ValidateCurrent(&v, "group", "nope", "product_set", "", false)
 	if !v.Has("group") {
 		t.Fatal("unknown group accepted")
+	}
+}
+
+func TestCrosswalkCoversEveryCurrentSet(t *testing.T) {
+	cur := Current()
+	old, ok := LookupVersion("1048/2019")
+	if !ok {
+		t.Fatal("no 1048/2019")
+	}
+	for _, g := range cur.Groups {
+		for _, s := range g.Sets {
+			og, os, ok := Reclassify(cur.Code, g.Code, s.Code, old.Code)
+			if !ok {
+				t.Errorf("%s/%s has no 2019 equivalent", g.Code, s.Code)
+				continue
+			}
+			var v ocop.Validation
+			Validate(&v, old.Code, og, os)
+			if err := v.Err(); err != nil {
+				t.Errorf("%s/%s -> %s/%s: %v", g.Code, s.Code, og, os, err)
+			}
+			// Back to the current group through the 2019 group's own mapping,
+			// except where 2019 had no group (ornamental was decoration).
+			if back := CurrentGroup(old.Code, og); back != g.Code && g.Code != "ornamental" {
+				t.Errorf("%s/%s -> %s maps back to %s", g.Code, s.Code, og, back)
+			}
+		}
+	}
+	if v, ok := InForceOn(time.Date(2022, 4, 7, 0, 0, 0, 0, time.UTC)); !ok || v.Code != "1048/2019" {
+		t.Errorf("2022: %v %v", v.Code, ok)
+	}
+	if v, ok := InForceOn(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)); !ok || v.Code != cur.Code {
+		t.Errorf("2024: %v %v", v.Code, ok)
 	}
 }

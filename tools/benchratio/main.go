@@ -52,6 +52,13 @@ var metrics = []metric{
 	{"booking p99 latency under contention (SQLite)", "BenchmarkBookingContention", "p99-ms", 1000},
 }
 
+// floors are tracked custom metrics with a minimum (rates); Max is the floor.
+var floors = []metric{
+	// 100,000 generated rows: producers, certificates and draft listings with
+	// their audit entries and outbox messages (the search index's feed).
+	{"CSV import of 100,000 rows into SQLite", "BenchmarkImportCSV100k", "rows/s", 5000},
+}
+
 var metricRe = regexp.MustCompile(`([\d.]+) (\S+)`)
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op`)
@@ -109,6 +116,21 @@ func main() {
 			failed = true
 		}
 		fmt.Printf("  %-55s  %8.1f %s  (ceiling %.0f)  %s\n", m.Name, v, m.Unit, m.Max, verdict)
+	}
+	fmt.Println()
+	fmt.Println("Throughput floors (same run):")
+	for _, m := range floors {
+		v, ok := custom[m.Benchmark+" "+m.Unit]
+		if !ok {
+			fmt.Printf("  %-55s  not measured in this run\n", m.Name)
+			continue
+		}
+		verdict := "ok"
+		if v < m.Max {
+			verdict = "BELOW FLOOR"
+			failed = true
+		}
+		fmt.Printf("  %-55s  %8.0f %s  (floor %.0f)  %s\n", m.Name, v, m.Unit, m.Max, verdict)
 	}
 	if failed {
 		os.Exit(3)
