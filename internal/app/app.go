@@ -28,6 +28,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/httpapi"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
+	"github.com/ocopconnect/ocopconnect/internal/listingsearch"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -64,6 +65,11 @@ type App struct {
 	// Telemetry is the tracer provider (a no-op one without OCOP_OTEL_ENDPOINT).
 	Telemetry *telemetry.Provider
 	Listings  *listings.Service
+	// ListingSearch serves searches and keeps the index true (outbox relay,
+	// reindex).
+	ListingSearch *listingsearch.Service
+
+	opts Options
 }
 
 // Options adjust wiring for tests and tools.
@@ -74,6 +80,9 @@ type Options struct {
 	Now ocop.Clock
 	// SkipMigrate leaves the schema alone even if MigrateOnStart is set.
 	SkipMigrate bool
+	// WithoutSearchRelay leaves the search topics to other processes: a
+	// worker process cannot open the embedded index the server holds.
+	WithoutSearchRelay bool
 }
 
 // NewLogger builds the one logger of the process.
@@ -114,7 +123,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	st.SetClock(now)
-	a := &App{Config: cfg, Log: log, Store: st, Now: now, Telemetry: tel}
+	a := &App{Config: cfg, Log: log, Store: st, Now: now, Telemetry: tel, opts: o}
 	if tel.Enabled() {
 		if err := st.UseTracing(tel.TracerProvider()); err != nil {
 			a.Close()
@@ -185,6 +194,7 @@ func (a *App) wire() error {
 	a.registerMedia()
 	a.wireEvents()
 	a.wireListings()
+	a.wireSearch()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -200,6 +210,7 @@ func (a *App) wire() error {
 		Events:   a.Events,
 		Tracing:  a.Telemetry,
 		Listings: a.Listings,
+		Search:   a.ListingSearch,
 	})
 	return err
 }
@@ -305,6 +316,11 @@ func (a *App) Serve(ctx context.Context, workers int, ready func(addr string)) e
 			_ = a.Runner.Run(workCtx)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.RebuildSearchIfEmpty(workCtx)
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.Log.Info("serving", "addr", ln.Addr().String(), "database", a.Store.Dialect(), "workers", workers, "version", Version)

@@ -13,6 +13,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/accounts"
 	"github.com/ocopconnect/ocopconnect/internal/events"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
+	"github.com/ocopconnect/ocopconnect/internal/listingsearch"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
@@ -54,6 +55,8 @@ type Deps struct {
 	Tracing *telemetry.Provider
 	// Listings serves listings and their photos.
 	Listings *listings.Service
+	// Search serves listing search and type-ahead suggestions.
+	Search *listingsearch.Service
 }
 
 // API holds the handlers' dependencies.
@@ -124,5 +127,6 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesProducers(v1)
 	a.routesEvents(v1)
 	a.routesListings(v1)
+	a.routesSearch(v1)
 	return r, nil
 }
