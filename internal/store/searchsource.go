@@ -114,12 +114,12 @@ func (r *SearchSource) query(ctx context.Context, q string, args ...any) ([]ocop
 
 func scanSource(rows *sql.Rows) (ocop.ListingSource, error) {
 	var (
-		row                                      listingRow
-		pName, pKind, pStatus, pProv, pCommune   string
-		pUpdated                                 time.Time
-		cProducer, cStatus, cExpires, thumbKey   sql.NullString
-		cStars                                   sql.NullInt64
-		cUpdated                                 sql.NullTime
+		row                                    listingRow
+		pName, pKind, pStatus, pProv, pCommune string
+		pUpdated                               time.Time
+		cProducer, cStatus, cExpires, thumbKey sql.NullString
+		cStars                                 sql.NullInt64
+		cUpdated                               sql.NullTime
 	)
 	err := rows.Scan(&row.ID, &row.ProducerID, &row.Status, &row.TitleVI, &row.TitleEN, &row.DescriptionVI, &row.DescriptionEN,
 		&row.ProductGroup, &row.ProductSet, &row.CertificateID, &row.Unit, &row.PriceMinVND, &row.PriceMaxVND, &row.MinOrderQty,
