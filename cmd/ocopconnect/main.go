@@ -5,6 +5,7 @@
 //	ocopconnect worker                background jobs only
 //	ocopconnect migrate up|down|status
 //	ocopconnect admin create-user --email E --role R [--password P | stdin]
+//	ocopconnect reindex               rebuild the search index (progress bar)
 //	ocopconnect version
 //
 // Configuration comes from OCOP_* environment variables (see
@@ -50,6 +51,6 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newWorkerCmd(), newMigrateCmd(), newAdminCmd(), newVersionCmd())
-	root.AddCommand(newJobsCmd(), newHealthcheckCmd())
+	root.AddCommand(newJobsCmd(), newHealthcheckCmd(), newReindexCmd())
 	return root
 }
