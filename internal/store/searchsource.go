@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -59,20 +60,58 @@ func (r *SearchSource) CountSearchable(ctx context.Context) (int64, error) {
 
 // PublicIDs returns which of ids buyers may find right now: the re-check
 // of a result page, so that a listing unpublished a moment ago is never
-// shown while the index catches up.
+// shown while the index catches up. It runs on every search, so it is one
+// prepared statement taking the IDs as one JSON array (the same statement
+// for any page size) rather than a GORM query.
 func (r *SearchSource) PublicIDs(ctx context.Context, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var found []string
-	err := r.s.conn(ctx).Raw(`SELECT l.id FROM listings l JOIN producers p ON p.id = l.producer_id
-		WHERE l.id IN ? AND l.status = 'published' AND p.status = 'verified'`, ids).Scan(&found).Error
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	q := publicIDsSQLite
+	if r.s.isPostgres() {
+		q = publicIDsPostgres
+	}
+	if InTransaction(ctx) {
+		rows, err := r.s.conn(ctx).Raw(q, string(list)).Rows()
+		if err != nil {
+			return nil, translate(err)
+		}
+		return scanIDs(rows, out)
+	}
+	stmt, err := r.s.prepared(ctx, q)
 	if err != nil {
 		return nil, translate(err)
 	}
-	for _, id := range found {
+	rows, err := stmt.QueryContext(ctx, string(list))
+	if err != nil {
+		return nil, translate(err)
+	}
+	return scanIDs(rows, out)
+}
+
+const (
+	publicIDsSQLite = `SELECT l.id FROM listings l JOIN producers p ON p.id = l.producer_id
+		WHERE l.id IN (SELECT value FROM json_each(?)) AND l.status = 'published' AND p.status = 'verified'`
+	publicIDsPostgres = `SELECT l.id FROM listings l JOIN producers p ON p.id = l.producer_id
+		WHERE l.id IN (SELECT json_array_elements_text(CAST(? AS json))) AND l.status = 'published' AND p.status = 'verified'`
+)
+
+func scanIDs(rows *sql.Rows, out map[string]bool) (map[string]bool, error) {
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err)
+		}
 		out[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
 	}
 	return out, nil
 }
