@@ -42,8 +42,8 @@ type Index struct {
 	building bleve.Index
 	// curCols and buildingCols mirror cur and building for browsing.
 	curCols, buildingCols *columns
-	guard    *rebuild.Guard
-	closed   bool
+	guard                 *rebuild.Guard
+	closed                bool
 
 	writeMu   sync.Mutex // serialises writes: version check + batch, and the swap
 	rebuildMu sync.Mutex // one rebuild at a time
