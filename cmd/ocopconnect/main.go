@@ -5,6 +5,7 @@
 //	ocopconnect worker                background jobs only
 //	ocopconnect migrate up|down|status
 //	ocopconnect admin create-user --email E --role R [--password P | stdin]
+//	ocopconnect reindex               rebuild the search index (progress bar)
 //	ocopconnect version
 //
 // Configuration comes from OCOP_* environment variables (see
@@ -51,6 +52,6 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(newServeCmd(), newWorkerCmd(), newMigrateCmd(), newAdminCmd(), newVersionCmd())
 	root.AddCommand(newJobsCmd(), newHealthcheckCmd())
-	root.AddCommand(newImportCmd(), newSeedCmd())
+	root.AddCommand(newImportCmd(), newSeedCmd(), newReindexCmd())
 	return root
 }

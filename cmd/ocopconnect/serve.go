@@ -79,7 +79,13 @@ interval across all of them. It does not migrate; run "migrate up" first.`,
 				return err
 			}
 			log := app.NewLogger(cfg)
-			a, err := app.New(cmd.Context(), cfg, log, app.Options{SkipMigrate: true})
+			// The embedded search index belongs to the serving process:
+			// its workers keep it true. With Meilisearch any worker may.
+			embeddedSearch := cfg.MeiliURL == ""
+			if embeddedSearch {
+				log.Info("search topics are left to the serving process (embedded index); set OCOP_MEILI_URL to relay them here")
+			}
+			a, err := app.New(cmd.Context(), cfg, log, app.Options{SkipMigrate: true, WithoutSearchRelay: embeddedSearch})
 			if err != nil {
 				return err
 			}

@@ -30,6 +30,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/jobs"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
+	"github.com/ocopconnect/ocopconnect/internal/listingsearch"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/meetings"
 	"github.com/ocopconnect/ocopconnect/internal/notify"
@@ -77,6 +78,11 @@ type App struct {
 	// Imports loads official OCOP lists; ImportJobs runs admin uploads.
 	Imports    *imports.Service
 	ImportJobs *imports.Jobs
+	// ListingSearch serves searches and keeps the index true (outbox relay,
+	// reindex).
+	ListingSearch *listingsearch.Service
+
+	opts Options
 }
 
 // Options adjust wiring for tests and tools.
@@ -87,6 +93,9 @@ type Options struct {
 	Now ocop.Clock
 	// SkipMigrate leaves the schema alone even if MigrateOnStart is set.
 	SkipMigrate bool
+	// WithoutSearchRelay leaves the search topics to other processes: a
+	// worker process cannot open the embedded index the server holds.
+	WithoutSearchRelay bool
 }
 
 // NewLogger builds the one logger of the process.
@@ -127,7 +136,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	st.SetClock(now)
-	a := &App{Config: cfg, Log: log, Store: st, Now: now, Telemetry: tel}
+	a := &App{Config: cfg, Log: log, Store: st, Now: now, Telemetry: tel, opts: o}
 	if tel.Enabled() {
 		if err := st.UseTracing(tel.TracerProvider()); err != nil {
 			a.Close()
@@ -206,6 +215,7 @@ func (a *App) wire() error {
 		return err
 	}
 	a.wireImports()
+	a.wireSearch()
 
 	a.Router, err = httpapi.New(httpapi.Deps{
 		Logger: a.Log, Registry: a.Registry, Accounts: a.Accounts,
@@ -224,7 +234,8 @@ func (a *App) wire() error {
 		Inquiries: a.Inquiries, Notifications: a.Notify,
 		Meetings:   a.Meetings,
 		ImportJobs: a.ImportJobs, ImportMaxBytes: cfg.ImportMaxBytes,
-		Stats: &stats.Service{Repo: st.Stats(), Now: a.Now},
+		Stats:  &stats.Service{Repo: st.Stats(), Now: a.Now},
+		Search: a.ListingSearch,
 	})
 	return err
 }
@@ -330,6 +341,11 @@ func (a *App) Serve(ctx context.Context, workers int, ready func(addr string)) e
 			_ = a.Runner.Run(workCtx)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.RebuildSearchIfEmpty(workCtx)
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.Log.Info("serving", "addr", ln.Addr().String(), "database", a.Store.Dialect(), "workers", workers, "version", Version)

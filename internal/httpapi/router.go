@@ -15,6 +15,7 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/imports"
 	"github.com/ocopconnect/ocopconnect/internal/inquiries"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
+	"github.com/ocopconnect/ocopconnect/internal/listingsearch"
 	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/meetings"
 	"github.com/ocopconnect/ocopconnect/internal/notify"
@@ -71,6 +72,8 @@ type Deps struct {
 	ImportMaxBytes int64
 	// Stats serves the programme statistics and charts.
 	Stats *stats.Service
+	// Search serves listing search and type-ahead suggestions.
+	Search *listingsearch.Service
 }
 
 // API holds the handlers' dependencies.
@@ -145,5 +148,6 @@ func New(d Deps) (*gin.Engine, error) {
 	a.routesMeetings(v1)
 	a.routesImports(v1)
 	a.routesStats(v1)
+	a.routesSearch(v1)
 	return r, nil
 }

@@ -41,6 +41,11 @@ type Topic struct {
 	// Lease is how long a claimed batch is reserved before another worker may
 	// take it over (default 1 minute). It must exceed the handler's run time.
 	Lease time.Duration
+	// Ready, if set, is asked before claiming: while it reports false the
+	// topic's messages wait unclaimed, so an outage of the service the
+	// handler writes to (the search backend) does not use up their
+	// attempts and dead-letter them; they are delivered once it is back.
+	Ready func(ctx context.Context) bool
 }
 
 // Periodic is a sweep run at most once per Interval across all processes.
@@ -215,6 +220,9 @@ func (r *Runner) DrainOnce(ctx context.Context) (int, error) {
 func (r *Runner) drainOnce(ctx context.Context, worker string) (int, error) {
 	total := 0
 	for _, t := range r.topics {
+		if t.Ready != nil && !t.Ready(ctx) {
+			continue
+		}
 		msgs, err := r.outbox.Claim(ctx, worker, []string{t.Name}, t.BatchSize, t.Lease)
 		if err != nil {
 			return total, err

@@ -36,6 +36,7 @@ type Index struct {
 
 	mu     sync.Mutex
 	idx    ocop.SearchIndex
+	wrap   func(ocop.SearchIndex) ocop.SearchIndex // Decorate, applied at open
 	closed bool
 }
 
@@ -68,6 +69,9 @@ func (h *Index) get() (ocop.SearchIndex, error) {
 		idx, err := h.open()
 		if err != nil {
 			return nil, &ocop.Error{Code: ocop.CodeUnavailable, Message: "search is unavailable", RetryAfter: 5 * time.Second, Err: err}
+		}
+		if h.wrap != nil {
+			idx = h.wrap(idx)
 		}
 		h.idx = idx
 	}

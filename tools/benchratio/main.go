@@ -50,6 +50,8 @@ type metric struct {
 // reports one worth a ceiling.
 var metrics = []metric{
 	{"booking p99 latency under contention (SQLite)", "BenchmarkBookingContention", "p99-ms", 1000},
+	{"search API p99 latency, mixed queries", "BenchmarkSearchAPI", "p99-ms", 25},
+	{"search publish-to-searchable p99", "BenchmarkSearchPublishToSearchable", "p99-ms", 1000},
 }
 
 // floors are tracked custom metrics with a minimum (rates); Max is the floor.

@@ -40,8 +40,10 @@ type Index struct {
 	cur      bleve.Index
 	curDir   string
 	building bleve.Index
-	guard    *rebuild.Guard
-	closed   bool
+	// curCols and buildingCols mirror cur and building for browsing.
+	curCols, buildingCols *columns
+	guard                 *rebuild.Guard
+	closed                bool
 
 	writeMu   sync.Mutex // serialises writes: version check + batch, and the swap
 	rebuildMu sync.Mutex // one rebuild at a time
@@ -63,12 +65,23 @@ func Open(dir string) (*Index, error) {
 		x.curDir = filepath.Join(dir, filepath.Base(strings.TrimSpace(string(name))))
 		// A bounded wait for the file lock: the embedded index belongs to one
 		// process, and a second one must fail rather than hang.
-		x.cur, err = bleve.OpenUsing(x.curDir, map[string]interface{}{"bolt_timeout": "2s"})
+		x.cur, err = openDir(x.curDir)
 		if err != nil {
 			return nil, fmt.Errorf("open search index %s (the embedded index serves one process at a time: run the workers inside serve, or use Meilisearch): %w", x.curDir, err)
 		}
+		if v, _ := x.cur.GetInternal(mappingKey); string(v) != mappingVersion {
+			// Another layout: start afresh (empty), to be rebuilt from the records.
+			x.cur.Close()
+			if x.cur, x.curDir, err = x.create(false); err != nil {
+				return nil, err
+			}
+			if err := x.writeCurrent(x.curDir); err != nil {
+				x.cur.Close()
+				return nil, err
+			}
+		}
 	case err == nil || errors.Is(err, os.ErrNotExist):
-		if x.cur, x.curDir, err = x.create(); err != nil {
+		if x.cur, x.curDir, err = x.create(false); err != nil {
 			return nil, err
 		}
 		if err := x.writeCurrent(x.curDir); err != nil {
@@ -79,6 +92,10 @@ func Open(dir string) (*Index, error) {
 		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, currentFile), err)
 	}
 	x.removeStale()
+	if x.curCols, err = loadColumns(context.Background(), x.cur); err != nil {
+		x.cur.Close()
+		return nil, fmt.Errorf("read search index %s: %w", x.curDir, err)
+	}
 	return x, nil
 }
 
@@ -88,16 +105,36 @@ func NewMemory() (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Index{cur: idx}, nil
+	return &Index{cur: idx, curCols: newColumns()}, nil
 }
 
-func (x *Index) create() (bleve.Index, string, error) {
+// openDir opens an on-disk index for live use: a bounded wait for the file
+// lock (the embedded index belongs to one process, and a second one must
+// fail rather than hang), and every batch durable before it returns.
+func openDir(path string) (bleve.Index, error) {
+	return bleve.OpenUsing(path, map[string]interface{}{"bolt_timeout": "2s", "unsafe_batch": false})
+}
+
+// create makes a fresh index. A rebuild fills it with unsafe batches
+// (persisted in the background instead of one fsync per batch): until the
+// swap nothing depends on it, and a crash only leaves a directory that
+// the next Open removes; it is reopened durable before it goes live.
+func (x *Index) create(rebuilding bool) (bleve.Index, string, error) {
+	var idx bleve.Index
+	var err error
+	path := ""
 	if x.dir == "" {
-		idx, err := bleve.NewMemOnly(newMapping())
-		return idx, "", err
+		idx, err = bleve.NewMemOnly(newMapping())
+	} else {
+		path = filepath.Join(x.dir, fmt.Sprintf("listings-%d", time.Now().UnixNano()))
+		idx, err = bleve.NewUsing(path, newMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore,
+			map[string]interface{}{"unsafe_batch": rebuilding})
 	}
-	path := filepath.Join(x.dir, fmt.Sprintf("listings-%d", time.Now().UnixNano()))
-	idx, err := bleve.New(path, newMapping())
+	if err == nil {
+		if err = idx.SetInternal(mappingKey, []byte(mappingVersion)); err != nil {
+			idx.Close()
+		}
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("create search index %s: %w", path, err)
 	}
@@ -138,10 +175,11 @@ func (x *Index) removeStale() {
 
 // Field names of the index.
 const (
-	fTitle    = "title"   // vi + en titles, folded, with positions for phrases
+	fTitle    = "title"   // vi + en titles, folded
+	fPairs    = "pairs"   // adjacent title words ("ca phe"): phrase ranking without positions
 	fAll      = "all"     // everything searchable, folded: what must match
-	fAllExact = "all_x"   // the same with marks: ranks exact-diacritic matches first
-	fSuggest  = "suggest" // titles and producer name, folded
+	fAllExact = "all_x"   // the short fields with marks: ranks exact-diacritic matches first
+	fSuggest  = "suggest" // titles and producer name, folded; also where typos are looked up
 	fProvince = "province_code"
 	fGroup    = "product_group"
 	fSet      = "product_set"
@@ -160,17 +198,27 @@ const (
 	fDoc      = "_doc"      // the whole document, stored
 )
 
+// mappingVersion names the layout below; an index of another version is
+// replaced by an empty one at Open, which the service rebuilds at start.
+const mappingVersion = "2"
+
+var mappingKey = []byte("ocop_mapping_version")
+
 func newMapping() mapping.IndexMapping {
 	m := bleve.NewIndexMapping()
 	m.DefaultAnalyzer = analyzerFolded
 	m.StoreDynamic, m.IndexDynamic, m.DocValuesDynamic = false, false, false
 	dm := bleve.NewDocumentStaticMapping()
+	// No "_all" composite: every query names its fields, and building it
+	// costs a tenth of the indexing time.
+	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	text := func(analyzer string, positions bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer, f.Store, f.IncludeTermVectors, f.IncludeInAll, f.DocValues = analyzer, false, positions, false, false
 		return f
 	}
-	dm.AddFieldMappingsAt(fTitle, text(analyzerFolded, true))
+	dm.AddFieldMappingsAt(fTitle, text(analyzerFolded, false))
+	dm.AddFieldMappingsAt(fPairs, text(analyzerPairs, false))
 	dm.AddFieldMappingsAt(fAll, text(analyzerFolded, false))
 	dm.AddFieldMappingsAt(fAllExact, text(analyzerExact, false))
 	dm.AddFieldMappingsAt(fSuggest, text(analyzerFolded, false))
@@ -181,7 +229,9 @@ func newMapping() mapping.IndexMapping {
 	}
 	for _, name := range []string{fStars, fPriceMin, fMOQ, fNewest} {
 		f := bleve.NewNumericFieldMapping()
-		f.Store, f.IncludeInAll, f.DocValues = false, false, name != fMOQ // doc values: sort fields only
+		// Doc values for the sort fields only (Bleve derives them from the
+		// indexed terms, so every field stays indexed).
+		f.Store, f.IncludeInAll, f.DocValues = false, false, name != fMOQ
 		dm.AddFieldMappingsAt(name, f)
 	}
 	b := bleve.NewBooleanFieldMapping()
@@ -202,11 +252,12 @@ func fields(d ocop.SearchDocument) (map[string]any, error) {
 		return nil, err
 	}
 	join := func(parts ...string) string { return strings.Join(parts, "\n") }
-	all := join(d.TitleVI, d.TitleEN, d.ProducerName, strings.Join(d.Tags, "\n"), d.ProvinceName, d.CommuneName, d.DescriptionVI, d.DescriptionEN)
+	short := join(d.TitleVI, d.TitleEN, d.ProducerName, strings.Join(d.Tags, "\n"), d.ProvinceName, d.CommuneName)
 	return map[string]any{
 		fTitle:    join(d.TitleVI, d.TitleEN),
-		fAll:      all,
-		fAllExact: all,
+		fPairs:    []string{d.TitleVI, d.TitleEN}, // pairs never span the two titles
+		fAll:      join(short, d.DescriptionVI, d.DescriptionEN),
+		fAllExact: short,
 		fSuggest:  join(d.TitleVI, d.TitleEN, d.ProducerName),
 		fProvince: d.ProvinceCode, fGroup: d.ProductGroup, fSet: d.ProductSet, fKind: d.ProducerKind,
 		fFacets: []string{"p:" + d.ProvinceCode, "g:" + d.ProductGroup, "s:" + d.ProductSet, "k:" + d.ProducerKind,
@@ -245,7 +296,7 @@ func versions(ctx context.Context, idx bleve.Index, ids []string) (map[string]in
 
 // put indexes docs, skipping those older than the indexed version when
 // check is set.
-func put(ctx context.Context, idx bleve.Index, docs []ocop.SearchDocument, check bool) error {
+func put(ctx context.Context, idx bleve.Index, cols *columns, docs []ocop.SearchDocument, check bool) error {
 	docs = rebuild.Newest(docs)
 	if len(docs) == 0 {
 		return nil
@@ -262,6 +313,7 @@ func put(ctx context.Context, idx bleve.Index, docs []ocop.SearchDocument, check
 		}
 	}
 	b := idx.NewBatch()
+	written := docs[:0:0]
 	for _, d := range docs {
 		if v, ok := have[d.ID]; ok && v > d.Version {
 			continue // an older event: the index already has something newer
@@ -273,8 +325,13 @@ func put(ctx context.Context, idx bleve.Index, docs []ocop.SearchDocument, check
 		if err := b.Index(d.ID, f); err != nil {
 			return err
 		}
+		written = append(written, d)
 	}
-	return idx.Batch(b)
+	if err := idx.Batch(b); err != nil {
+		return err
+	}
+	cols.set(written)
+	return nil
 }
 
 // Upsert adds or replaces documents, ignoring older versions.
@@ -286,16 +343,17 @@ func (x *Index) Upsert(ctx context.Context, docs ...ocop.SearchDocument) error {
 	defer x.writeMu.Unlock()
 	x.mu.RLock()
 	cur, building, guard, closed := x.cur, x.building, x.guard, x.closed
+	curCols, buildingCols := x.curCols, x.buildingCols
 	x.mu.RUnlock()
 	if closed {
 		return unavailable(errClosed)
 	}
-	if err := put(ctx, cur, docs, true); err != nil {
+	if err := put(ctx, cur, curCols, docs, true); err != nil {
 		return unavailable(err)
 	}
 	if building != nil {
 		guard.Upserted(docs)
-		if err := put(ctx, building, docs, true); err != nil {
+		if err := put(ctx, building, buildingCols, docs, true); err != nil {
 			return unavailable(err)
 		}
 	}
@@ -311,23 +369,28 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 	defer x.writeMu.Unlock()
 	x.mu.RLock()
 	cur, building, guard, closed := x.cur, x.building, x.guard, x.closed
+	curCols, buildingCols := x.curCols, x.buildingCols
 	x.mu.RUnlock()
 	if closed {
 		return unavailable(errClosed)
 	}
-	del := func(idx bleve.Index) error {
+	del := func(idx bleve.Index, cols *columns) error {
 		b := idx.NewBatch()
 		for _, id := range ids {
 			b.Delete(id)
 		}
-		return idx.Batch(b)
+		if err := idx.Batch(b); err != nil {
+			return err
+		}
+		cols.remove(ids)
+		return nil
 	}
-	if err := del(cur); err != nil {
+	if err := del(cur, curCols); err != nil {
 		return unavailable(err)
 	}
 	if building != nil {
 		guard.Deleted(ids)
-		if err := del(building); err != nil {
+		if err := del(building, buildingCols); err != nil {
 			return unavailable(err)
 		}
 	}
@@ -339,16 +402,17 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 func (x *Index) Rebuild(ctx context.Context, fill func(ctx context.Context, put func(docs ...ocop.SearchDocument) error) error) error {
 	x.rebuildMu.Lock()
 	defer x.rebuildMu.Unlock()
-	fresh, freshDir, err := x.create()
+	fresh, freshDir, err := x.create(true)
 	if err != nil {
 		return err
 	}
 	guard := &rebuild.Guard{}
+	freshCols := newColumns()
 	x.writeMu.Lock()
 	x.mu.Lock()
 	closed := x.closed
 	if !closed {
-		x.building, x.guard = fresh, guard
+		x.building, x.buildingCols, x.guard = fresh, freshCols, guard
 	}
 	x.mu.Unlock()
 	x.writeMu.Unlock()
@@ -356,7 +420,7 @@ func (x *Index) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 		x.writeMu.Lock()
 		x.mu.Lock()
 		if x.building == fresh {
-			x.building, x.guard = nil, nil
+			x.building, x.buildingCols, x.guard = nil, nil, nil
 		}
 		x.mu.Unlock()
 		x.writeMu.Unlock()
@@ -377,13 +441,13 @@ func (x *Index) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 		defer x.writeMu.Unlock()
 		// The fresh index holds only what the fill and live writes put
 		// there; the guard already drops what live writes superseded.
-		return put(ctx, fresh, guard.Filter(docs), false)
+		return put(ctx, fresh, freshCols, guard.Filter(docs), false)
 	})
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err == nil {
-		err = compact(ctx, fresh)
+		err = settle(ctx, fresh, freshDir != "")
 	}
 	if err != nil {
 		discard()
@@ -397,14 +461,21 @@ func (x *Index) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 	}
 	x.mu.RUnlock()
 	if swapErr == nil && freshDir != "" {
-		swapErr = x.writeCurrent(freshDir)
+		// Reopen it durable (no unsafe batches for live writes); no write
+		// can come in between, writeMu is held.
+		fresh.Close()
+		var reopened bleve.Index
+		if reopened, swapErr = openDir(freshDir); swapErr == nil {
+			fresh = reopened
+			swapErr = x.writeCurrent(freshDir)
+		}
 	}
 	var old bleve.Index
 	var oldDir string
 	if swapErr == nil {
 		x.mu.Lock()
 		old, oldDir = x.cur, x.curDir
-		x.cur, x.curDir, x.building, x.guard = fresh, freshDir, nil, nil
+		x.cur, x.curDir, x.curCols, x.building, x.buildingCols, x.guard = fresh, freshDir, freshCols, nil, nil, nil
 		x.mu.Unlock()
 	}
 	x.writeMu.Unlock()
@@ -421,19 +492,43 @@ func (x *Index) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 	return nil
 }
 
-// compact merges a freshly filled index into few segments before it goes
-// live: the fill writes one segment per batch, and searching dozens of
-// segments (while the background merger catches up) is several times
-// slower than searching a merged index.
-func compact(ctx context.Context, idx bleve.Index) error {
+// settle waits until a freshly filled index has persisted what it holds,
+// then merges it into one segment (and waits for that to persist) before
+// it goes live: the fill writes one segment per batch, and searching
+// dozens of segments (while the background merger catches up) is several
+// times slower than searching a merged index.
+func settle(ctx context.Context, idx bleve.Index, persisted bool) error {
 	in, err := idx.Advanced()
 	if err != nil {
 		return err
 	}
-	if s, ok := in.(*scorch.Scorch); ok {
-		return s.ForceMerge(ctx, nil)
+	s, ok := in.(*scorch.Scorch)
+	if !ok {
+		return nil
 	}
-	return nil
+	wait := func() error {
+		for persisted {
+			st := s.StatsMap()
+			cur, _ := st["CurRootEpoch"].(uint64)
+			done, _ := st["LastPersistedEpoch"].(uint64)
+			if done >= cur {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		return nil
+	}
+	if err := wait(); err != nil {
+		return err
+	}
+	if err := s.ForceMerge(ctx, nil); err != nil {
+		return err
+	}
+	return wait()
 }
 
 // Count returns the number of indexed documents.

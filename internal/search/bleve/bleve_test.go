@@ -56,4 +56,25 @@ func TestDiskReopen(t *testing.T) {
 	if n, err := x.Count(ctx); err != nil || n != len(docs) {
 		t.Fatalf("after reopen: %d %v", n, err)
 	}
+	// Browsing is served from columns read back from the index at Open.
+	q := ocop.SearchQuery{Sort: ocop.SortPriceAsc, PerPage: ocop.SearchMaxPerPage}
+	if err := q.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := x.Search(ctx, q)
+	if err != nil || res.Total != len(docs) || len(res.Hits) != len(docs) {
+		t.Fatalf("browse after reopen: %d hits of %d, %v", len(res.Hits), res.Total, err)
+	}
+	for i := 1; i < len(res.Hits); i++ {
+		if res.Hits[i].Document.PriceMinVND < res.Hits[i-1].Document.PriceMinVND {
+			t.Fatalf("browse after reopen out of order at %d", i)
+		}
+	}
+	provinces := 0
+	for _, f := range res.Facets.Province {
+		provinces += f.Count
+	}
+	if provinces != len(docs) {
+		t.Fatalf("province facet counts %d of %d", provinces, len(docs))
+	}
 }

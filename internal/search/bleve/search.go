@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -36,13 +37,18 @@ func term(t, field string, boost float64) query.Query {
 // textQuery requires every word of the query in matchField (whole, within
 // the typo budget, or as a prefix for a last word still being typed) and
 // adds the ranking clauses on titleField.
+//
+// Typos are looked up in the titles and producer names only (fSuggest):
+// a fuzzy term walks the field's whole dictionary, and the one of every
+// description word is several times larger, for matches that nobody ranks
+// high anyway. A one-letter prefix is completed from the same small field.
 func textQuery(pq vntext.Query, prefixLast bool, matchField, titleField string) query.Query {
 	bq := query.NewBooleanQuery(nil, nil, nil)
 	for i, t := range pq.Folded {
 		alts := []query.Query{term(t, matchField, 1)}
 		if k := vntext.Typos(t); k > 0 {
 			fq := query.NewFuzzyQuery(t)
-			fq.SetField(matchField)
+			fq.SetField(fSuggest)
 			fq.SetFuzziness(k)
 			fq.SetBoost(boostFuzzy)
 			alts = append(alts, fq)
@@ -50,6 +56,9 @@ func textQuery(pq vntext.Query, prefixLast bool, matchField, titleField string) 
 		if prefixLast && i == len(pq.Folded)-1 {
 			pq := query.NewPrefixQuery(t)
 			pq.SetField(matchField)
+			if utf8.RuneCountInString(t) < 2 {
+				pq.SetField(fSuggest)
+			}
 			pq.SetBoost(boostPrefix)
 			alts = append(alts, pq)
 		}
@@ -64,10 +73,10 @@ func textQuery(pq vntext.Query, prefixLast bool, matchField, titleField string) 
 			should = append(should, term(t, fAllExact, boostExact))
 		}
 	}
-	if len(pq.Folded) > 1 {
-		ph := query.NewPhraseQuery(pq.Folded, titleField)
-		ph.SetBoost(boostPhrase)
-		should = append(should, ph)
+	// Adjacent words of the query that are adjacent in a title: the whole
+	// phrase scores every pair.
+	for i := 1; i < len(pq.Folded); i++ {
+		should = append(should, term(pairTerm(pq.Folded[i-1], pq.Folded[i]), fPairs, boostPhrase))
 	}
 	bq.AddShould(should...)
 	return bq
@@ -91,8 +100,13 @@ func filters(q ocop.SearchQuery) query.Query {
 		fs = append(fs, nq)
 	}
 	if q.StarsMin > 0 {
-		v := float64(q.StarsMin)
-		num(fStars, &v, nil)
+		// The facet terms of the star levels allowed: cheaper than a
+		// numeric range, which needs several precision terms per value.
+		var levels []query.Query
+		for r := q.StarsMin; r <= 5; r++ {
+			levels = append(levels, term("r:"+strconv.Itoa(r), fFacets, 1))
+		}
+		fs = append(fs, query.NewDisjunctionQuery(levels))
 	}
 	if q.PriceMaxVND > 0 {
 		v := float64(q.PriceMaxVND)
@@ -147,6 +161,9 @@ func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResu
 	pq := vntext.ParseQuery(q.Q)
 	prefixLast := pq.PrefixLast(q.Q)
 	browsing := len(pq.Folded) == 0
+	if browsing {
+		return x.browse(ctx, q)
+	}
 	var main query.Query
 	if browsing {
 		main = query.NewMatchAllQuery()
@@ -253,5 +270,43 @@ func (x *Index) Suggest(ctx context.Context, prefix string, limit int) ([]string
 		cands = append(cands, d.TitleVI, d.TitleEN, d.ProducerName)
 	}
 	out := vntext.Completions(prefix, cands, limit)
+	return out, nil
+}
+
+// browse answers an empty query from the in-memory columns, then fetches
+// the page's documents.
+func (x *Index) browse(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResult, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return ocop.SearchResult{}, unavailable(errClosed)
+	}
+	ids, total, facets := x.curCols.browse(q)
+	out := ocop.SearchResult{Total: total, Facets: facets, Hits: make([]ocop.SearchHit, 0, len(ids))}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = []string{fDoc}
+	res, err := x.cur.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ocop.SearchResult{}, ctx.Err()
+		}
+		return ocop.SearchResult{}, unavailable(err)
+	}
+	byID := make(map[string]ocop.SearchDocument, len(res.Hits))
+	for _, h := range res.Hits {
+		d, err := storedDoc(h)
+		if err != nil {
+			return ocop.SearchResult{}, unavailable(err)
+		}
+		byID[h.ID] = d
+	}
+	for _, id := range ids {
+		if d, ok := byID[id]; ok {
+			out.Hits = append(out.Hits, ocop.SearchHit{Document: d})
+		}
+	}
 	return out, nil
 }

@@ -38,6 +38,53 @@ func Fold(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
+	if out, ok := foldLatin(s); ok {
+		return out
+	}
+	return foldSlow(s)
+}
+
+// foldTable maps each precomposed Latin letter (U+0080-U+02FF, and the
+// Vietnamese block U+1E00-U+1EFF) to what foldSlow makes of it, when that
+// is one letter. Indexing and queries fold every text: the Unicode
+// transform costs ten times more than this lookup, and the table is built
+// from the transform itself, so the two cannot disagree.
+var foldTable = func() map[rune]rune {
+	t := map[rune]rune{}
+	for _, block := range [][2]rune{{0x80, 0x2FF}, {0x1E00, 0x1EFF}} {
+		for r := block[0]; r <= block[1]; r++ {
+			f := []rune(foldSlow(string(r)))
+			if len(f) == 1 && f[0] < 0x300 {
+				t[r] = f[0]
+			}
+		}
+	}
+	return t
+}()
+
+// foldLatin folds NFC Latin text by table; ok is false when s holds
+// anything else (combining marks of NFD text, other scripts).
+func foldLatin(s string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			b.WriteByte(byte(r))
+			continue
+		}
+		f, ok := foldTable[r]
+		if !ok {
+			return "", false
+		}
+		b.WriteRune(f)
+	}
+	return b.String(), true
+}
+
+func foldSlow(s string) string {
 	t := folderPool.Get().(transform.Transformer)
 	out, _, err := transform.String(t, s)
 	t.Reset()

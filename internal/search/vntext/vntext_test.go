@@ -85,3 +85,33 @@ func TestCompletions(t *testing.T) {
 		t.Errorf("blank: %q", got)
 	}
 }
+
+// TestFoldFastPathAgreesWithTransform: the table path must give exactly
+// what the Unicode transform gives, for every letter it covers and for
+// mixed text.
+func TestFoldFastPathAgreesWithTransform(t *testing.T) {
+	var all []rune
+	for r := range foldTable {
+		all = append(all, r)
+		s := "x" + string(r) + "Y " + string(r)
+		fast, ok := foldLatin(s)
+		if !ok || fast != foldSlow(s) {
+			t.Errorf("%U: fast %q (%v), transform %q", r, fast, ok, foldSlow(s))
+		}
+	}
+	if len(all) < 300 {
+		t.Fatalf("table covers only %d letters", len(all))
+	}
+	for _, s := range []string{"Hạt mắc ca sấy nứt vỏ – Krông Năng", "ĐẶC SẢN Ơ Ư Ă Â Ê Ô", "Chè Shan tuyết cổ thụ 100% (hộp 200g)", string(all)} {
+		if got, want := Fold(s), foldSlow(s); got != want {
+			t.Errorf("Fold(%q) = %q, transform %q", s, got, want)
+		}
+	}
+	// NFD text and other scripts take the transform.
+	if _, ok := foldLatin(norm.NFD.String("mắm")); ok {
+		t.Error("NFD text took the table path")
+	}
+	if _, ok := foldLatin("茶 Thái"); ok {
+		t.Error("CJK text took the table path")
+	}
+}
