@@ -232,7 +232,7 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 		return &t
 	}
 	f.From, f.To = day("created_from", in.CreatedFrom, false), day("created_to", in.CreatedTo, true)
-	if f.Before, err = decodeCursor(in.Cursor); err != nil {
+	if f.Before, err = ocop.DecodeCursor(in.Cursor); err != nil {
 		return nil, err
 	}
 	if err := v.Err(); err != nil {
@@ -245,7 +245,7 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 	page := &Page{Items: items}
 	if len(items) > in.Limit {
 		page.Items = items[:in.Limit]
-		page.NextCursor = encodeCursor(items[in.Limit-1].ID)
+		page.NextCursor = ocop.EncodeCursor(items[in.Limit-1].ID)
 	}
 	if page.UnreadInquiries, err = s.Inquiries.UnreadInquiries(ctx, p.UserID); err != nil {
 		return nil, err

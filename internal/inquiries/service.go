@@ -15,7 +15,6 @@ package inquiries
 
 import (
 	"context"
-	"encoding/base64"
 	"io"
 	"sort"
 	"strconv"
@@ -285,20 +284,6 @@ func median(ds []time.Duration) time.Duration {
 		return ds[n/2]
 	}
 	return (ds[n/2-1] + ds[n/2]) / 2
-}
-
-// Cursors are opaque to clients: base64 of the last id of the page.
-func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
-func decodeCursor(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 || len(b) > 64 {
-		return "", ocop.FieldInvalid("cursor", "is not a cursor this API returned")
-	}
-	return string(b), nil
 }
 
 // Attachment opens an attachment of an inquiry the caller takes part in

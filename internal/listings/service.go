@@ -13,7 +13,6 @@ package listings
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -457,7 +456,7 @@ func (s *Service) ByProducer(ctx context.Context, producerID string, statuses []
 		}
 		statuses = []ocop.ListingStatus{ocop.ListingPublished}
 	}
-	before, err := decodeCursor(cursor)
+	before, err := ocop.DecodeCursor(cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -474,7 +473,7 @@ func (s *Service) ByProducer(ctx context.Context, producerID string, statuses []
 	page := &Page{Items: make([]View, 0, len(ls))}
 	if len(ls) > limit {
 		ls = ls[:limit]
-		page.NextCursor = encodeCursor(ls[limit-1].ID)
+		page.NextCursor = ocop.EncodeCursor(ls[limit-1].ID)
 	}
 	for i := range ls {
 		v, err := s.view(ctx, &ls[i], owner)
@@ -562,17 +561,3 @@ func ParseETag(h string) (*int64, bool) {
 
 // ETag is the entity tag of a listing version.
 func ETag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
-
-// Cursors are opaque to clients: base64 of the last id of the page.
-func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
-func decodeCursor(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 || len(b) > 64 {
-		return "", ocop.FieldInvalid("cursor", "is not a cursor this API returned")
-	}
-	return string(b), nil
-}

@@ -13,7 +13,6 @@ package notify
 import (
 	"context"
 	"embed"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -110,7 +109,7 @@ func (s *Service) List(ctx context.Context, unreadOnly bool, cursor string, limi
 	if err != nil {
 		return nil, err
 	}
-	before, err := DecodeCursor(cursor)
+	before, err := ocop.DecodeCursor(cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +120,7 @@ func (s *Service) List(ctx context.Context, unreadOnly bool, cursor string, limi
 	p := &Page{Items: ns}
 	if len(ns) > limit {
 		p.Items = ns[:limit]
-		p.NextCursor = EncodeCursor(ns[limit-1].ID)
+		p.NextCursor = ocop.EncodeCursor(ns[limit-1].ID)
 	}
 	if p.UnreadCount, err = s.Notifications.UnreadCount(ctx, uid); err != nil {
 		return nil, err
@@ -295,19 +294,4 @@ func statusText(status, lang string) string {
 		return names[1]
 	}
 	return names[0]
-}
-
-// EncodeCursor and DecodeCursor make opaque page cursors of ids.
-func EncodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
-// DecodeCursor reads a cursor EncodeCursor made ("" = first page).
-func DecodeCursor(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 || len(b) > 64 {
-		return "", ocop.FieldInvalid("cursor", "is not a cursor this API returned")
-	}
-	return string(b), nil
 }

@@ -233,7 +233,7 @@ func (s *Service) List(ctx context.Context, in ListInput) (*ListPage, error) {
 	case in.Limit < 1 || in.Limit > 100:
 		v.Add("limit", "must be between 1 and 100")
 	}
-	after, err := decodeCursor(in.Cursor)
+	after, err := ocop.DecodeCursor(in.Cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func (s *Service) List(ctx context.Context, in ListInput) (*ListPage, error) {
 	page := &ListPage{Producers: ps}
 	if len(ps) > in.Limit {
 		page.Producers = ps[:in.Limit]
-		page.NextCursor = encodeCursor(ps[in.Limit-1].ID)
+		page.NextCursor = ocop.EncodeCursor(ps[in.Limit-1].ID)
 	}
 	return page, nil
 }

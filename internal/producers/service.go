@@ -11,7 +11,6 @@ package producers
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"time"
 
@@ -189,18 +188,4 @@ func (s *Service) enqueue(ctx context.Context, topic, key string, payload any) e
 		return err
 	}
 	return s.Outbox.Enqueue(ctx, ocop.OutboxMessage{Topic: topic, Key: key, Payload: b})
-}
-
-// Cursors are opaque to clients: base64 of the last id of the page.
-func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
-func decodeCursor(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 || len(b) > 64 {
-		return "", ocop.FieldInvalid("cursor", "is not a cursor this API returned")
-	}
-	return string(b), nil
 }
