@@ -1,9 +1,12 @@
 package bleve_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -120,4 +123,22 @@ func BenchmarkSearchReindex(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(len(docs))*float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 	b.ReportMetric(float64(len(docs)), "docs")
+}
+
+// BenchmarkSearchEngineQueries times each query of the mixed set alone
+// (one goroutine): where the mix's time goes, for profiling
+// (-bench SearchEngineQueries/07 -cpuprofile ...).
+func BenchmarkSearchEngineQueries(b *testing.B) {
+	idx := benchIndex(b)
+	ctx := context.Background()
+	for i, q := range searchtest.BenchQueries() {
+		name := fmt.Sprintf("%02d-%s", i, strings.ReplaceAll(cmp.Or(q.Q, "browse"), " ", "_"))
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				if _, err := idx.Search(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

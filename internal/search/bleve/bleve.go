@@ -21,9 +21,12 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/search/rebuild"
@@ -186,9 +189,12 @@ const (
 	fKind     = "producer_kind"
 	// fFacets holds every facet value of a document as "prefix:value"
 	// (p: province, g: group, s: product set, r: stars, k: producer kind,
-	// b: price bucket): counting one field per hit instead of six is what
-	// keeps faceting cheap, since each field read decodes doc values.
-	fFacets   = "facets"
+	// b: price bucket), for filters.
+	fFacets = "facets"
+	// fFacetKey is the document's facet combination (facets.go): one doc
+	// value per document, uncompressed, which the facet counter reads for
+	// every match. Not in the mapping: it is added by indexDocument.
+	fFacetKey = "facet_key"
 	fStars    = "stars"
 	fPriceMin = "price_min_vnd"
 	fMOQ      = "moq"
@@ -200,7 +206,7 @@ const (
 
 // mappingVersion names the layout below; an index of another version is
 // replaced by an empty one at Open, which the service rebuilds at start.
-const mappingVersion = "2"
+const mappingVersion = "3"
 
 var mappingKey = []byte("ocop_mapping_version")
 
@@ -224,16 +230,14 @@ func newMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt(fSuggest, text(analyzerFolded, false))
 	for _, name := range []string{fProvince, fGroup, fSet, fKind, fFacets} {
 		f := bleve.NewKeywordFieldMapping()
-		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, false, false, name == fFacets
+		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, false, false, false
 		dm.AddFieldMappingsAt(name, f)
 	}
-	for _, name := range []string{fStars, fPriceMin, fMOQ, fNewest} {
-		f := bleve.NewNumericFieldMapping()
-		// Doc values for the sort fields only (Bleve derives them from the
-		// indexed terms, so every field stays indexed).
-		f.Store, f.IncludeInAll, f.DocValues = false, false, name != fMOQ
-		dm.AddFieldMappingsAt(name, f)
-	}
+	// The sort fields (fStars, fPriceMin, fNewest) are added by
+	// indexDocument.
+	moq := bleve.NewNumericFieldMapping()
+	moq.Store, moq.IncludeInAll, moq.DocValues = false, false, false
+	dm.AddFieldMappingsAt(fMOQ, moq)
 	b := bleve.NewBooleanFieldMapping()
 	b.Store, b.IncludeInAll = false, false
 	dm.AddFieldMappingsAt(fCert, b)
@@ -262,12 +266,32 @@ func fields(d ocop.SearchDocument) (map[string]any, error) {
 		fProvince: d.ProvinceCode, fGroup: d.ProductGroup, fSet: d.ProductSet, fKind: d.ProducerKind,
 		fFacets: []string{"p:" + d.ProvinceCode, "g:" + d.ProductGroup, "s:" + d.ProductSet, "k:" + d.ProducerKind,
 			"r:" + strconv.Itoa(d.Stars), "b:" + strconv.Itoa(ocop.PriceBucketOf(d.PriceMinVND))},
-		fStars:    float64(d.Stars),
-		fPriceMin: float64(d.PriceMinVND), fMOQ: float64(d.MOQ), fCert: d.Certified,
-		fNewest:  float64(d.PublishedAt.UnixMilli()),
+		fMOQ: float64(d.MOQ), fCert: d.Certified,
 		fVersion: strconv.FormatInt(d.Version, 10),
 		fDoc:     string(raw),
 	}, nil
+}
+
+// indexDocument maps a search document to Bleve's. The fields whose doc
+// values are read for every match (the facet key, the sort keys) are added
+// here with uncompressed doc values, which the mapping cannot express:
+// Bleve's default snappy-compressed ones are decoded again and again, and
+// that was half the time of a query at 100,000 listings.
+func indexDocument(m mapping.IndexMapping, d ocop.SearchDocument) (*document.Document, error) {
+	f, err := fields(d)
+	if err != nil {
+		return nil, err
+	}
+	doc := document.NewDocument(d.ID)
+	if err := m.MapDocument(doc, f); err != nil {
+		return nil, err
+	}
+	const plain = index.IndexField | index.DocValues | index.SkipDVCompression
+	doc.AddField(document.NewTextFieldCustom(fFacetKey, nil, []byte(facetValuesOf(d).key()), plain, m.AnalyzerNamed(keyword.Name)))
+	for name, v := range map[string]float64{fStars: float64(d.Stars), fPriceMin: float64(d.PriceMinVND), fNewest: float64(d.PublishedAt.UnixMilli())} {
+		doc.AddField(document.NewNumericFieldWithIndexingOptions(name, nil, v, plain))
+	}
+	return doc, nil
 }
 
 func unavailable(err error) error {
@@ -318,11 +342,11 @@ func put(ctx context.Context, idx bleve.Index, cols *columns, docs []ocop.Search
 		if v, ok := have[d.ID]; ok && v > d.Version {
 			continue // an older event: the index already has something newer
 		}
-		f, err := fields(d)
+		doc, err := indexDocument(idx.Mapping(), d)
 		if err != nil {
 			return err
 		}
-		if err := b.Index(d.ID, f); err != nil {
+		if err := b.IndexAdvanced(doc); err != nil {
 			return err
 		}
 		written = append(written, d)

@@ -1,11 +1,8 @@
 package bleve
 
 import (
-	"cmp"
-	"container/heap"
 	"context"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
@@ -27,6 +24,10 @@ type columns struct {
 	at   map[string]int // id -> index in rows
 	// intern shares the strings of codes (a few hundred distinct values).
 	intern map[string]string
+	// combos are the distinct facet combinations (facets.go); a row names
+	// its own by index, so browsing counts with one array bump per row.
+	combos  []facetValues
+	comboAt map[string]int32
 }
 
 type row struct {
@@ -35,10 +36,11 @@ type row struct {
 	stars, bucket                  int8
 	certified                      bool
 	priceMin, moq, publishedMillis int64
+	combo                          int32
 }
 
 func newColumns() *columns {
-	return &columns{at: map[string]int{}, intern: map[string]string{}}
+	return &columns{at: map[string]int{}, intern: map[string]string{}, comboAt: map[string]int32{}}
 }
 
 func (c *columns) str(s string) string {
@@ -47,6 +49,17 @@ func (c *columns) str(s string) string {
 	}
 	c.intern[s] = s
 	return s
+}
+
+func (c *columns) comboOf(v facetValues) int32 {
+	k := v.key()
+	if i, ok := c.comboAt[k]; ok {
+		return i
+	}
+	i := int32(len(c.combos))
+	c.combos = append(c.combos, v)
+	c.comboAt[k] = i
+	return i
 }
 
 // set records documents written to the index.
@@ -58,6 +71,7 @@ func (c *columns) set(docs []ocop.SearchDocument) {
 			id: d.ID, province: c.str(d.ProvinceCode), group: c.str(d.ProductGroup), set: c.str(d.ProductSet),
 			kind: c.str(d.ProducerKind), stars: int8(d.Stars), bucket: int8(ocop.PriceBucketOf(d.PriceMinVND)),
 			certified: d.Certified, priceMin: d.PriceMinVND, moq: d.MOQ, publishedMillis: d.PublishedAt.UnixMilli(),
+			combo: c.comboOf(facetValuesOf(d)),
 		}
 		if i, ok := c.at[d.ID]; ok {
 			c.rows[i] = r
@@ -98,42 +112,79 @@ func (r *row) matches(q ocop.SearchQuery) bool {
 		(q.Certified == nil || r.certified == *q.Certified)
 }
 
-// less orders rows as sortOrder orders browsing results; ties by ID so
-// that pages never overlap.
-func less(s ocop.SearchSort) func(a, b *row) bool {
-	key := func(a, b *row) int {
-		switch s {
-		case ocop.SortPriceAsc:
-			return cmp.Compare(a.priceMin, b.priceMin)
-		case ocop.SortPriceDesc:
-			return cmp.Compare(b.priceMin, a.priceMin)
-		case ocop.SortStarsDesc:
-			return cmp.Compare(b.stars, a.stars)
-		}
-		return cmp.Compare(b.publishedMillis, a.publishedMillis) // newest (and relevance without text)
+// sortKey orders browsing results, smallest first (newest first without
+// a sort); ties go by ID so that pages never overlap.
+func sortKey(s ocop.SearchSort) func(r *row) int64 {
+	switch s {
+	case ocop.SortPriceAsc:
+		return func(r *row) int64 { return r.priceMin }
+	case ocop.SortPriceDesc:
+		return func(r *row) int64 { return -r.priceMin }
+	case ocop.SortStarsDesc:
+		return func(r *row) int64 { return -int64(r.stars) }
 	}
-	return func(a, b *row) bool {
-		if k := key(a, b); k != 0 {
-			return k < 0
-		}
-		return a.id < b.id
-	}
+	return func(r *row) int64 { return -r.publishedMillis }
 }
 
-// topK keeps the k first rows of an order (a max-heap of the kept ones).
+type keyed struct {
+	key int64
+	r   *row
+}
+
+func (a keyed) before(b keyed) bool {
+	return a.key < b.key || (a.key == b.key && a.r.id < b.r.id)
+}
+
+// topK keeps the k first rows of an order: a max-heap, so the root is
+// the one to drop when a better row comes.
 type topK struct {
-	rows []*row
-	less func(a, b *row) bool
+	k    int
+	heap []keyed
 }
 
-func (h *topK) Len() int           { return len(h.rows) }
-func (h *topK) Less(i, j int) bool { return h.less(h.rows[j], h.rows[i]) }
-func (h *topK) Swap(i, j int)      { h.rows[i], h.rows[j] = h.rows[j], h.rows[i] }
-func (h *topK) Push(x any)         { h.rows = append(h.rows, x.(*row)) }
-func (h *topK) Pop() any {
-	r := h.rows[len(h.rows)-1]
-	h.rows = h.rows[:len(h.rows)-1]
-	return r
+func (h *topK) offer(e keyed) {
+	if len(h.heap) < h.k {
+		h.heap = append(h.heap, e)
+		for i := len(h.heap) - 1; i > 0; { // sift up
+			p := (i - 1) / 2
+			if !h.heap[p].before(h.heap[i]) {
+				break
+			}
+			h.heap[p], h.heap[i] = h.heap[i], h.heap[p]
+			i = p
+		}
+		return
+	}
+	if h.k == 0 || !e.before(h.heap[0]) {
+		return
+	}
+	h.heap[0] = e
+	for i := 0; ; { // sift down
+		l, m := 2*i+1, i
+		if l < len(h.heap) && h.heap[m].before(h.heap[l]) {
+			m = l
+		}
+		if l+1 < len(h.heap) && h.heap[m].before(h.heap[l+1]) {
+			m = l + 1
+		}
+		if m == i {
+			return
+		}
+		h.heap[i], h.heap[m] = h.heap[m], h.heap[i]
+		i = m
+	}
+}
+
+// sorted returns the kept rows in order.
+func (h *topK) sorted() []keyed {
+	out := slices.Clone(h.heap)
+	slices.SortFunc(out, func(a, b keyed) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	return out
 }
 
 // browse answers an empty query: the page's IDs in order, the total and
@@ -141,54 +192,32 @@ func (h *topK) Pop() any {
 func (c *columns) browse(q ocop.SearchQuery) (ids []string, total int, facets ocop.SearchFacets) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	k := q.Offset() + q.PerPage
-	h := &topK{less: less(q.Sort), rows: make([]*row, 0, k+1)}
-	counts := [5]map[string]int{{}, {}, {}, {}, {}}
-	facets.Price = ocop.NewPriceBuckets()
-	for i := range c.rows {
+	h := &topK{k: q.Offset() + q.PerPage}
+	key := sortKey(q.Sort)
+	counts := make([]int, len(c.combos))
+	// Backwards: rows are appended as listings are first indexed, so the
+	// newest come last, and starting there the heap fills with the rows
+	// that stay, instead of replacing its root for nearly every row.
+	for i := len(c.rows) - 1; i >= 0; i-- {
 		r := &c.rows[i]
 		if !r.matches(q) {
 			continue
 		}
 		total++
-		counts[0][r.province]++
-		counts[1][r.group]++
-		counts[2][r.set]++
-		counts[3][strconv.Itoa(int(r.stars))]++
-		counts[4][r.kind]++
-		if b := int(r.bucket); b >= 0 && b < len(facets.Price) {
-			facets.Price[b].Count++
-		}
-		if h.Len() < k {
-			heap.Push(h, r)
-		} else if h.less(r, h.rows[0]) {
-			h.rows[0] = r
-			heap.Fix(h, 0)
-		}
+		counts[r.combo]++
+		h.offer(keyed{key(r), r})
 	}
-	ordered := slices.Clone(h.rows)
-	l := h.less
-	slices.SortFunc(ordered, func(a, b *row) int {
-		if l(a, b) {
-			return -1
-		}
-		return 1
-	})
+	ordered := h.sorted()
 	for i := q.Offset(); i < len(ordered); i++ {
-		ids = append(ids, ordered[i].id)
+		ids = append(ids, ordered[i].r.id)
 	}
-	lists := []*[]ocop.FacetCount{&facets.Province, &facets.Group, &facets.ProductSet, &facets.Stars, &facets.ProducerKind}
-	for i, m := range counts {
-		out := make([]ocop.FacetCount, 0, len(m))
-		for v, n := range m {
-			if v != "" {
-				out = append(out, ocop.FacetCount{Value: v, Count: n})
-			}
+	t := newFacetTally()
+	for i, n := range counts {
+		if n > 0 {
+			t.add(c.combos[i], n)
 		}
-		ocop.SortFacetCounts(out)
-		*lists[i] = out
 	}
-	return ids, total, facets
+	return ids, total, t.result()
 }
 
 // loadColumns reads the rows of every document of an index (at Open).

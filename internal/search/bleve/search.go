@@ -3,13 +3,15 @@ package bleve
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/collector"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/search/vntext"
@@ -82,6 +84,10 @@ func textQuery(pq vntext.Query, prefixLast bool, matchField, titleField string) 
 	return bq
 }
 
+// filters is the conjunction of the query's filters: a boolean query's
+// filter clause, so it does not score. (As one more required clause of a
+// conjunction with zero boosts, letting Bleve walk the rarest clause, it
+// measured slower: the numeric ranges are large disjunctions.)
 func filters(q ocop.SearchQuery) query.Query {
 	var fs []query.Query
 	kw := func(field, v string) {
@@ -130,7 +136,7 @@ func filters(q ocop.SearchQuery) query.Query {
 // sortOrder: each sort key past the score reads doc values for every hit,
 // so ties are left to the index order (stable for a given index) rather
 // than broken by more fields.
-func sortOrder(s ocop.SearchSort, browsing bool) []string {
+func sortOrder(s ocop.SearchSort) []string {
 	switch s {
 	case ocop.SortNewest:
 		return []string{"-" + fNewest}
@@ -141,19 +147,7 @@ func sortOrder(s ocop.SearchSort, browsing bool) []string {
 	case ocop.SortStarsDesc:
 		return []string{"-" + fStars, "-_score"}
 	}
-	if browsing {
-		return []string{"-" + fNewest}
-	}
 	return []string{"-_score"}
-}
-
-// facetPrefixes maps the prefixes of fFacets values to the result lists.
-var facetPrefixes = map[string]func(*ocop.SearchFacets) *[]ocop.FacetCount{
-	"p": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Province },
-	"g": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Group },
-	"s": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.ProductSet },
-	"r": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.Stars },
-	"k": func(f *ocop.SearchFacets) *[]ocop.FacetCount { return &f.ProducerKind },
 }
 
 // Search runs a normalised query.
@@ -164,73 +158,105 @@ func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResu
 	if browsing {
 		return x.browse(ctx, q)
 	}
-	var main query.Query
-	if browsing {
-		main = query.NewMatchAllQuery()
-	} else {
-		main = textQuery(pq, prefixLast, fAll, fTitle)
-	}
+	main := textQuery(pq, prefixLast, fAll, fTitle)
 	if f := filters(q); f != nil {
 		bq := query.NewBooleanQuery([]query.Query{main}, nil, nil)
 		bq.AddFilter(f)
 		main = bq
 	}
-	req := bleve.NewSearchRequestOptions(main, q.PerPage, q.Offset(), false)
-	req.Fields = []string{fDoc}
-	req.SortBy(sortOrder(q.Sort, browsing))
-	req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, 1000))
 
 	x.mu.RLock()
+	defer x.mu.RUnlock()
 	if x.closed {
-		x.mu.RUnlock()
 		return ocop.SearchResult{}, unavailable(errClosed)
 	}
-	res, err := x.cur.SearchInContext(ctx, req)
-	x.mu.RUnlock()
+	res, err := collect(ctx, x.cur, main, q.PerPage, q.Offset(), sortOrder(q.Sort))
 	if err != nil {
 		if ctx.Err() != nil {
 			return ocop.SearchResult{}, ctx.Err()
 		}
 		return ocop.SearchResult{}, unavailable(err)
 	}
-
-	out := ocop.SearchResult{Total: int(res.Total), Hits: make([]ocop.SearchHit, 0, len(res.Hits))}
-	for _, h := range res.Hits {
-		d, err := storedDoc(h)
-		if err != nil {
-			return ocop.SearchResult{}, unavailable(err)
-		}
+	out := ocop.SearchResult{Total: res.total, Facets: res.facets, Hits: make([]ocop.SearchHit, 0, len(res.docs))}
+	for _, d := range res.docs {
 		hit := ocop.SearchHit{Document: d}
-		if !browsing {
-			hit.TitleHighlight, hit.DescriptionHighlight = pq.Highlights(d.TitleVI, d.TitleEN, d.DescriptionVI, d.DescriptionEN, prefixLast)
-		}
+		hit.TitleHighlight, hit.DescriptionHighlight = pq.Highlights(d.TitleVI, d.TitleEN, d.DescriptionVI, d.DescriptionEN, prefixLast)
 		out.Hits = append(out.Hits, hit)
 	}
-	for _, get := range facetPrefixes {
-		*get(&out.Facets) = []ocop.FacetCount{}
+	return out, nil
+}
+
+type collected struct {
+	docs   []ocop.SearchDocument
+	total  int
+	facets ocop.SearchFacets
+}
+
+// collect runs a query with Bleve's collector directly rather than through
+// SearchInContext, whose request can only ask for Bleve's own facet
+// builders: the facets here are counted by keyCounter (facets.go).
+func collect(ctx context.Context, idx bleve.Index, q query.Query, size, from int, sortBy []string) (_ collected, err error) {
+	in, err := idx.Advanced()
+	if err != nil {
+		return collected{}, err
 	}
-	out.Facets.Price = ocop.NewPriceBuckets()
-	if fr := res.Facets[fFacets]; fr != nil && fr.Terms != nil {
-		for _, t := range fr.Terms.Terms() {
-			prefix, value, _ := strings.Cut(t.Term, ":")
-			if value == "" {
-				continue
-			}
-			if prefix == "b" {
-				if i, err := strconv.Atoi(value); err == nil && i >= 0 && i < len(out.Facets.Price) {
-					out.Facets.Price[i].Count = t.Count
-				}
-				continue
-			}
-			if get := facetPrefixes[prefix]; get != nil {
-				*get(&out.Facets) = append(*get(&out.Facets), ocop.FacetCount{Value: value, Count: t.Count})
-			}
+	r, err := in.Reader()
+	if err != nil {
+		return collected{}, err
+	}
+	defer func() {
+		if cerr := r.Close(); err == nil {
+			err = cerr
 		}
+	}()
+	searcher, err := q.Searcher(ctx, r, idx.Mapping(), search.SearcherOptions{})
+	if err != nil {
+		return collected{}, err
 	}
-	for _, get := range facetPrefixes {
-		ocop.SortFacetCounts(*get(&out.Facets))
+	defer func() {
+		if cerr := searcher.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	coll := collector.NewTopNCollector(size, from, search.ParseSortOrderStrings(sortBy))
+	counter := &keyCounter{counts: map[string]int{}}
+	fb := search.NewFacetsBuilder(r)
+	fb.Add(fFacetKey, counter)
+	coll.SetFacetsBuilder(fb)
+	if err := coll.Collect(ctx, searcher, r); err != nil {
+		return collected{}, err
+	}
+	out := collected{total: int(coll.Total()), facets: counter.facets()}
+	for _, h := range coll.Results() {
+		d, err := loadDoc(r, h.ID)
+		if err != nil {
+			return collected{}, err
+		}
+		out.docs = append(out.docs, d)
 	}
 	return out, nil
+}
+
+// loadDoc reads a document's stored copy.
+func loadDoc(r index.IndexReader, id string) (ocop.SearchDocument, error) {
+	doc, err := r.Document(id)
+	if err != nil {
+		return ocop.SearchDocument{}, err
+	}
+	var raw []byte
+	if doc != nil {
+		doc.VisitFields(func(f index.Field) {
+			if f.Name() == fDoc {
+				raw = f.Value()
+			}
+		})
+	}
+	var d ocop.SearchDocument
+	if raw == nil {
+		return d, fmt.Errorf("search document %s has no stored copy", id)
+	}
+	err = json.Unmarshal(raw, &d)
+	return d, err
 }
 
 func storedDoc(h *search.DocumentMatch) (ocop.SearchDocument, error) {
