@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -127,12 +128,33 @@ func searchURL(base string, q ocop.SearchQuery) string {
 // (searchtest.BenchQueries) over HTTP, on the same catalogue
 // (searchtest.Catalogue(searchtest.BenchSize())), through the whole stack:
 // middleware, validation, the engine, the re-check of each page against the
-// database (SQLite), names and JSON. tools/benchratio compares its
-// throughput with the engine's.
+// database (SQLite), names and JSON. The catalogue is seeded once for the
+// sub-benchmarks:
+//
+//   - saturated: one client per core, as flat out as the engine benchmark
+//     (tools/benchratio compares the two throughputs);
+//   - moderate: requests arriving at a fixed rate, half the saturated
+//     throughput, each timed from its scheduled start (so a slow answer
+//     delays nothing unmeasured): the latency a buyer sees on a busy but
+//     not overloaded server;
+//   - reindex: `ocopconnect reindex`'s rebuild from the records (one op is
+//     a whole rebuild and swap).
+//
+// Each reports the process's resident memory, now and at its peak since
+// the catalogue was seeded (the benchmark's own copy of it is dropped
+// first); the HTTP clients are in the process too.
 func BenchmarkSearchAPI(b *testing.B) {
 	a, srv := benchApp(b, "OCOP_LOG_LEVEL", "warn")
-	docs := searchtest.Catalogue(searchtest.BenchSize())
-	seedCatalogue(b, a, docs)
+	size := func() int {
+		docs := searchtest.Catalogue(searchtest.BenchSize())
+		seedCatalogue(b, a, docs)
+		return len(docs)
+	}()
+	// Only the server's memory from here on: the benchmark's copy of the
+	// catalogue is garbage now; start the peak resident memory afresh.
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
 	queries := searchtest.BenchQueries()
 	urls := make([]string, len(queries))
 	for i, q := range queries {
@@ -155,43 +177,96 @@ func BenchmarkSearchAPI(b *testing.B) {
 		}
 	}
 	client := benchClient()
-	var next atomic.Int64
-	var mu sync.Mutex
-	var all []time.Duration
-	// One client per core, as the engine benchmark runs one searching
-	// goroutine per core.
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var lat []time.Duration
-		for pb.Next() {
-			u := urls[int(next.Add(1))%len(urls)]
-			start := time.Now()
-			resp, err := client.Get(u)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Errorf("%s: status %d", u, resp.StatusCode)
-				return
-			}
-			lat = append(lat, time.Since(start))
+	get := func(u string) error {
+		resp, err := client.Get(u)
+		if err != nil {
+			return err
 		}
-		mu.Lock()
-		all = append(all, lat...)
-		mu.Unlock()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: status %d", u, resp.StatusCode)
+		}
+		return nil
+	}
+	var saturatedRate float64 // requests/s of the last saturated run
+	b.Run("saturated", func(b *testing.B) {
+		var next atomic.Int64
+		var mu sync.Mutex
+		var all []time.Duration
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			var lat []time.Duration
+			for pb.Next() {
+				start := time.Now()
+				if err := get(urls[int(next.Add(1))%len(urls)]); err != nil {
+					b.Error(err)
+					return
+				}
+				lat = append(lat, time.Since(start))
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		})
+		b.StopTimer()
+		saturatedRate = float64(b.N) / b.Elapsed().Seconds()
+		reportLatency(b, all)
+		b.ReportMetric(float64(size), "docs")
 	})
-	b.StopTimer()
-	p50, p95, p99 := searchtest.Percentiles(all)
+	b.Run("moderate", func(b *testing.B) {
+		if saturatedRate == 0 {
+			b.Skip("needs the saturated run's throughput")
+		}
+		interval := time.Duration(float64(time.Second) / (saturatedRate / 2))
+		lat := make([]time.Duration, b.N)
+		var wg sync.WaitGroup
+		b.ResetTimer()
+		start := time.Now()
+		for i := range b.N {
+			due := start.Add(time.Duration(i) * interval)
+			time.Sleep(time.Until(due))
+			wg.Go(func() {
+				if err := get(urls[i%len(urls)]); err != nil {
+					b.Error(err)
+				}
+				lat[i] = time.Since(due)
+			})
+		}
+		wg.Wait()
+		b.StopTimer()
+		reportLatency(b, lat)
+		b.ReportMetric(saturatedRate/2, "req/s")
+	})
+	b.Run("reindex", func(b *testing.B) {
+		var n int64
+		for range b.N {
+			done, err := a.ListingSearch.Reindex(context.Background(), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += done
+		}
+		b.StopTimer()
+		if n != int64(b.N*size) {
+			b.Fatalf("reindexed %d listings, want %d", n, b.N*size)
+		}
+		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "listings/s")
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/reindex")
+		reportRSS(b)
+	})
+}
+
+// reportLatency reports percentiles and the process's memory.
+func reportLatency(b *testing.B, lat []time.Duration) {
+	p50, p95, p99 := searchtest.Percentiles(lat)
 	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
 	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(len(docs)), "docs")
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+	reportRSS(b)
 }
 
 // BenchmarkSearchPublishToSearchable measures how long a change takes to
@@ -268,8 +343,5 @@ func BenchmarkSearchPublishToSearchable(b *testing.B) {
 		lat = append(lat, time.Since(start))
 	}
 	b.StopTimer()
-	p50, p95, p99 := searchtest.Percentiles(lat)
-	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
-	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+	reportLatency(b, lat)
 }

@@ -11,6 +11,12 @@ import (
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 )
 
+// DefaultReindexBatch is how many listings a reindex reads and indexes at
+// once. Bleve holds a batch's analysis in memory until its segment is
+// built: at 100,000 listings, batches of 5,000 peaked at 750 MB resident,
+// 500 at 340 MB, in the same 16 s.
+const DefaultReindexBatch = 500
+
 // Progress receives a reindex's progress: listings indexed so far and the
 // number expected (which may grow while it runs).
 type Progress func(done, total int64)
@@ -26,7 +32,7 @@ func (s *Service) Reindex(ctx context.Context, progress Progress) (int64, error)
 	}
 	batch := s.ReindexBatch
 	if batch <= 0 {
-		batch = 2000
+		batch = DefaultReindexBatch
 	}
 	if progress == nil {
 		progress = func(int64, int64) {}

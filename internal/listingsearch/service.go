@@ -63,7 +63,7 @@ type Service struct {
 	// PublicPath turns an object key into the path clients fetch it from.
 	PublicPath func(key string) string
 	// ReindexBatch is how many listings a reindex reads and indexes at once
-	// (default 2,000).
+	// (DefaultReindexBatch when 0).
 	ReindexBatch int
 
 	down atomic.Bool // the index was unavailable at the last Ready

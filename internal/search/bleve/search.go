@@ -170,7 +170,7 @@ func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResu
 	if x.closed {
 		return ocop.SearchResult{}, unavailable(errClosed)
 	}
-	res, err := collect(ctx, x.cur, main, q.PerPage, q.Offset(), sortOrder(q.Sort))
+	res, err := collect(ctx, x.cur, x.curCols, main, q.PerPage, q.Offset(), sortOrder(q.Sort))
 	if err != nil {
 		if ctx.Err() != nil {
 			return ocop.SearchResult{}, ctx.Err()
@@ -195,7 +195,7 @@ type collected struct {
 // collect runs a query with Bleve's collector directly rather than through
 // SearchInContext, whose request can only ask for Bleve's own facet
 // builders: the facets here are counted by keyCounter (facets.go).
-func collect(ctx context.Context, idx bleve.Index, q query.Query, size, from int, sortBy []string) (_ collected, err error) {
+func collect(ctx context.Context, idx bleve.Index, cols *columns, q query.Query, size, from int, sortBy []string) (_ collected, err error) {
 	in, err := idx.Advanced()
 	if err != nil {
 		return collected{}, err
@@ -219,14 +219,14 @@ func collect(ctx context.Context, idx bleve.Index, q query.Query, size, from int
 		}
 	}()
 	coll := collector.NewTopNCollector(size, from, search.ParseSortOrderStrings(sortBy))
-	counter := &keyCounter{counts: map[string]int{}}
+	counter := &keyCounter{counts: map[string]*int{}}
 	fb := search.NewFacetsBuilder(r)
 	fb.Add(fFacetKey, counter)
 	coll.SetFacetsBuilder(fb)
 	if err := coll.Collect(ctx, searcher, r); err != nil {
 		return collected{}, err
 	}
-	out := collected{total: int(coll.Total()), facets: counter.facets()}
+	out := collected{total: int(coll.Total()), facets: counter.facets(cols.combo)}
 	for _, h := range coll.Results() {
 		d, err := loadDoc(r, h.ID)
 		if err != nil {
