@@ -182,6 +182,7 @@ const (
 	fPairs    = "pairs"   // adjacent title words ("ca phe"): phrase ranking without positions
 	fAll      = "all"     // everything searchable, folded: what must match
 	fAllExact = "all_x"   // the short fields with marks: ranks exact-diacritic matches first
+	fPrefixes = "prefix"  // the beginnings of every word of fAll: completes the last query word
 	fSuggest  = "suggest" // titles and producer name, folded; also where typos are looked up
 	fProvince = "province_code"
 	fGroup    = "product_group"
@@ -206,7 +207,7 @@ const (
 
 // mappingVersion names the layout below; an index of another version is
 // replaced by an empty one at Open, which the service rebuilds at start.
-const mappingVersion = "3"
+const mappingVersion = "4"
 
 var mappingKey = []byte("ocop_mapping_version")
 
@@ -227,6 +228,7 @@ func newMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt(fPairs, text(analyzerPairs, false))
 	dm.AddFieldMappingsAt(fAll, text(analyzerFolded, false))
 	dm.AddFieldMappingsAt(fAllExact, text(analyzerExact, false))
+	dm.AddFieldMappingsAt(fPrefixes, text(analyzerPrefixes, false))
 	dm.AddFieldMappingsAt(fSuggest, text(analyzerFolded, false))
 	for _, name := range []string{fProvince, fGroup, fSet, fKind, fFacets} {
 		f := bleve.NewKeywordFieldMapping()
@@ -261,6 +263,7 @@ func fields(d ocop.SearchDocument) (map[string]any, error) {
 		fTitle:    join(d.TitleVI, d.TitleEN),
 		fPairs:    []string{d.TitleVI, d.TitleEN}, // pairs never span the two titles
 		fAll:      join(short, d.DescriptionVI, d.DescriptionEN),
+		fPrefixes: join(short, d.DescriptionVI, d.DescriptionEN),
 		fAllExact: short,
 		fSuggest:  join(d.TitleVI, d.TitleEN, d.ProducerName),
 		fProvince: d.ProvinceCode, fGroup: d.ProductGroup, fSet: d.ProductSet, fKind: d.ProducerKind,

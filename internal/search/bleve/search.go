@@ -56,13 +56,7 @@ func textQuery(pq vntext.Query, prefixLast bool, matchField, titleField string) 
 			alts = append(alts, fq)
 		}
 		if prefixLast && i == len(pq.Folded)-1 {
-			pq := query.NewPrefixQuery(t)
-			pq.SetField(matchField)
-			if utf8.RuneCountInString(t) < 2 {
-				pq.SetField(fSuggest)
-			}
-			pq.SetBoost(boostPrefix)
-			alts = append(alts, pq)
+			alts = append(alts, prefixQuery(t, matchField))
 		}
 		bq.AddMust(query.NewDisjunctionQuery(alts))
 	}
@@ -82,6 +76,23 @@ func textQuery(pq vntext.Query, prefixLast bool, matchField, titleField string) 
 	}
 	bq.AddShould(should...)
 	return bq
+}
+
+// prefixQuery matches the words of field that begin with t: one term of
+// fPrefixes for fAll, a prefix query otherwise (the suggest field is small,
+// and a one-letter beginning is looked up there too).
+func prefixQuery(t, field string) query.Query {
+	n := utf8.RuneCountInString(t)
+	if field == fAll && n >= 2 && n <= maxPrefixRunes {
+		return term(t, fPrefixes, boostPrefix)
+	}
+	if n < 2 {
+		field = fSuggest
+	}
+	q := query.NewPrefixQuery(t)
+	q.SetField(field)
+	q.SetBoost(boostPrefix)
+	return q
 }
 
 // filters is the conjunction of the query's filters: a boolean query's
