@@ -11,7 +11,7 @@ BIN       := bin/ocopconnect
 TESTFLAGS ?= -count=1 -p 2 -timeout 30m
 BENCHTIME ?= 3s
 
-.PHONY: all run demo build test test-short bench lint fmt vet docs tidy clean image up down
+.PHONY: all run demo build test test-short bench bench-search lint fmt vet docs tidy clean image up down
 
 all: lint test build
 
@@ -35,6 +35,10 @@ test:
 ## bench: benchmarks, then throughput ratios against baselines of the same run
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./... | $(GO) run ./tools/benchratio
+
+## bench-search: the search benchmarks alone (100,000 listings; OCOP_BENCH_SEARCH_DOCS=n for another size), with their targets
+bench-search:
+	$(GO) test -run '^$$' -bench 'Search' -benchtime $(BENCHTIME) ./internal/search/... ./internal/httpapi/ | $(GO) run ./tools/benchratio
 
 ## lint: formatting and vet
 lint: vet

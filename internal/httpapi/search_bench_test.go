@@ -309,39 +309,43 @@ func BenchmarkSearchPublishToSearchable(b *testing.B) {
 	go func() { _ = a.Runner.Run(runCtx); close(done) }()
 	defer func() { stop(); <-done }()
 
-	var lat []time.Duration
-	b.ResetTimer()
-	for i := range b.N {
-		word := fmt.Sprintf("lo%dx%d", i, time.Now().UnixNano()%1e6)
-		cur, err := a.Listings.Get(octx, v.ID)
-		if err != nil {
-			b.Fatal(err)
-		}
-		in := listings.InputOf(cur.Listing)
-		in.TitleVI = "Chè búp Tân Cương " + word
-		start := time.Now()
-		if _, err := a.Listings.Update(octx, v.ID, nil, in); err != nil {
-			b.Fatal(err)
-		}
-		q := ocop.SearchQuery{Q: word}
-		if err := q.Normalize(); err != nil {
-			b.Fatal(err)
-		}
-		for {
-			res, err := a.ListingSearch.Search(ctx, q)
+	// A sub-benchmark, so that the catalogue is seeded once while the
+	// framework sizes the run.
+	b.Run("edit", func(b *testing.B) {
+		var lat []time.Duration
+		b.ResetTimer()
+		for i := range b.N {
+			word := fmt.Sprintf("lo%dx%d", i, time.Now().UnixNano()%1e6)
+			cur, err := a.Listings.Get(octx, v.ID)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if len(res.Hits) == 1 && res.Hits[0].Document.ID == v.ID {
-				break
+			in := listings.InputOf(cur.Listing)
+			in.TitleVI = "Chè búp Tân Cương " + word
+			start := time.Now()
+			if _, err := a.Listings.Update(octx, v.ID, nil, in); err != nil {
+				b.Fatal(err)
 			}
-			if time.Since(start) > 30*time.Second {
-				b.Fatalf("edit %d not searchable after 30 s", i)
+			q := ocop.SearchQuery{Q: word}
+			if err := q.Normalize(); err != nil {
+				b.Fatal(err)
 			}
-			time.Sleep(time.Millisecond)
+			for {
+				res, err := a.ListingSearch.Search(ctx, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Hits) == 1 && res.Hits[0].Document.ID == v.ID {
+					break
+				}
+				if time.Since(start) > 30*time.Second {
+					b.Fatalf("edit %d not searchable after 30 s", i)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			lat = append(lat, time.Since(start))
 		}
-		lat = append(lat, time.Since(start))
-	}
-	b.StopTimer()
-	reportLatency(b, lat)
+		b.StopTimer()
+		reportLatency(b, lat)
+	})
 }

@@ -18,8 +18,8 @@ import (
 )
 
 // The engine benchmarks index the synthetic catalogue (searchtest.BenchSize:
-// 20,000 listings by default, OCOP_BENCH_SEARCH_DOCS=100000 for the full
-// size) into an on-disk index, as the embedded default runs.
+// 100,000 listings by default, OCOP_BENCH_SEARCH_DOCS=n for another size)
+// into an on-disk index, as the embedded default runs.
 
 var bench struct {
 	once sync.Once
