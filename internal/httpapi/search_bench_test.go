@@ -17,6 +17,7 @@ import (
 
 	"github.com/ocopconnect/ocopconnect/internal/app"
 	"github.com/ocopconnect/ocopconnect/internal/listings"
+	"github.com/ocopconnect/ocopconnect/internal/listingsearch"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 	"github.com/ocopconnect/ocopconnect/internal/search/searchtest"
@@ -82,8 +83,8 @@ func seedCatalogue(b *testing.B, a *app.App, docs []ocop.SearchDocument) {
 		b.Fatal(err)
 	}
 	err = a.Search.Rebuild(ctx, func(ctx context.Context, put func(...ocop.SearchDocument) error) error {
-		for i := 0; i < len(docs); i += 2000 {
-			if err := put(docs[i:min(i+2000, len(docs))]...); err != nil {
+		for i := 0; i < len(docs); i += listingsearch.DefaultReindexBatch {
+			if err := put(docs[i:min(i+listingsearch.DefaultReindexBatch, len(docs))]...); err != nil {
 				return err
 			}
 		}
@@ -150,11 +151,7 @@ func BenchmarkSearchAPI(b *testing.B) {
 		seedCatalogue(b, a, docs)
 		return len(docs)
 	}()
-	// Only the server's memory from here on: the benchmark's copy of the
-	// catalogue is garbage now; start the peak resident memory afresh.
-	runtime.GC()
-	debug.FreeOSMemory()
-	resetPeakRSS()
+	forgetSeeding()
 	queries := searchtest.BenchQueries()
 	urls := make([]string, len(queries))
 	for i, q := range queries {
@@ -257,6 +254,15 @@ func BenchmarkSearchAPI(b *testing.B) {
 	})
 }
 
+// forgetSeeding makes the memory figures the server's alone: the
+// benchmark's copy of the catalogue is garbage once seeded, and the peak
+// resident memory starts afresh.
+func forgetSeeding() {
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
+}
+
 // reportLatency reports percentiles and the process's memory.
 func reportLatency(b *testing.B, lat []time.Duration) {
 	p50, p95, p99 := searchtest.Percentiles(lat)
@@ -277,6 +283,7 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 func BenchmarkSearchPublishToSearchable(b *testing.B) {
 	a, _ := benchApp(b, "OCOP_LOG_LEVEL", "warn", "OCOP_WORKERS", "2")
 	seedCatalogue(b, a, searchtest.Catalogue(searchtest.BenchSize()))
+	forgetSeeding()
 	ctx := context.Background()
 	owner, err := a.Accounts.CreateUser(ctx, registerInput("owner@example.vn", ocop.RoleProducer))
 	if err != nil {
