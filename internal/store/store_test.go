@@ -149,6 +149,38 @@ func TestRateLimiterAcrossHandles(t *testing.T) {
 	})
 }
 
+// Just after a window boundary the previous window still counts nearly in
+// full: two of a daily three at 23:00, then at 00:28 one more is allowed
+// and the next is not (an estimate rounded down let it through).
+func TestRateLimiterAtTheBoundary(t *testing.T) {
+	testdb.ForEachDatabase(t, func(t *testing.T, db testdb.DB) {
+		st := testdb.OpenStore(t, db)
+		now := time.Date(2026, 5, 1, 23, 0, 0, 0, time.UTC)
+		st.SetClock(func() time.Time { return now })
+		ctx := context.Background()
+		hit := func() bool {
+			d, err := st.RateLimiter().Hit(ctx, "day", 3, 24*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d.Allowed
+		}
+		if !hit() || !hit() {
+			t.Fatal("the first two refused")
+		}
+		now = now.Add(88 * time.Minute)
+		if d, _ := st.RateLimiter().Peek(ctx, "day", 3, 24*time.Hour); !d.Allowed || d.Count != 2 {
+			t.Fatalf("peek after the boundary: %+v, want allowed with 2 counted", d)
+		}
+		if !hit() {
+			t.Fatal("the third in 24 hours refused")
+		}
+		if hit() {
+			t.Fatal("a fourth within 24 hours allowed just after the boundary")
+		}
+	})
+}
+
 func TestOutboxClaimsAreDisjoint(t *testing.T) {
 	testdb.ForEachDatabase(t, func(t *testing.T, db testdb.DB) {
 		ctx := context.Background()
