@@ -41,6 +41,8 @@ func (a *App) wireMeetings(jwtKey []byte) error {
 	// Meeting notices become notifications; wireInquiries, which runs
 	// first, built the notifications use case.
 	a.Meetings.Notifier, a.Meetings.ProducerMembers = a.Notify, st.Producers()
+	// Meetings go with the booth or the fair they depend on.
+	a.Events.Exhibition = a.Meetings
 	a.Meetings.Producers = eventProducers{svc: a.Producers, repo: st.Producers()}
 	a.Runner.Handle(jobs.Topic{Name: meetings.NotificationTopic, BatchSize: 50, Handler: a.Meetings.DeliverNotices})
 	return nil

@@ -356,7 +356,8 @@ func (s *Service) Reject(ctx context.Context, id, reason string) (*ocop.Booking,
 
 // Cancel ends a booking: the organiser at any time before the fair is over,
 // the producer before the fair starts. Cancelling a waitlist offer declines
-// it. The booth is offered to the zone's waitlist.
+// it. The booth is offered to the zone's waitlist; a producer left without
+// a confirmed booth loses the fair's meetings not yet begun (Exhibition).
 func (s *Service) Cancel(ctx context.Context, id, reason string) (*ocop.Booking, error) {
 	return s.act(ctx, id, func(ctx context.Context, b *ocop.Booking, e *ocop.Event, organiser, _ bool, now time.Time) error {
 		if !b.Status.HoldsBooth() {
@@ -379,6 +380,12 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (*ocop.Booking,
 		}
 		if err := s.move(ctx, b, ocop.BookingTransition{From: []ocop.BookingStatus{b.Status}, To: to, At: now, Reason: reason}, notice); err != nil {
 			return err
+		}
+		if b.Status == ocop.BookingConfirmed && s.Exhibition != nil {
+			// Its meetings go with the booth (unless another one remains).
+			if err := s.Exhibition.BoothWithdrawn(ctx, e, b.ProducerID, now); err != nil {
+				return err
+			}
 		}
 		return s.offerNext(ctx, e, b.BoothID, now)
 	})

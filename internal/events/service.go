@@ -131,6 +131,19 @@ type Service struct {
 	// Notifier and Members deliver booking notices (DeliverNotices).
 	Notifier ocop.Notifier
 	Members  ocop.MemberLister
+	// Exhibition hears of booths and fairs going away (nil: nothing
+	// depends on them).
+	Exhibition Exhibition
+}
+
+// Exhibition is what hangs on exhibiting at a fair (the B2B meetings): it
+// is told inside the transaction that cancels a booking or the fair, so
+// that it goes with them or not at all.
+type Exhibition interface {
+	// BoothWithdrawn: a booking of the producer's stopped holding a booth.
+	BoothWithdrawn(ctx context.Context, e *ocop.Event, producerID string, now time.Time) error
+	// EventCancelled: the fair is called off.
+	EventCancelled(ctx context.Context, e *ocop.Event, now time.Time) error
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -405,7 +418,8 @@ func (s *Service) PublishEvent(ctx context.Context, id string) (*ocop.Event, err
 }
 
 // CancelEvent calls a fair off: every booking holding a booth is cancelled
-// and its producer told.
+// and its producer told, and the fair's meetings not yet begun are called
+// off (Exhibition).
 func (s *Service) CancelEvent(ctx context.Context, id, reason string) (*ocop.Event, error) {
 	return s.changeStatus(ctx, id, func(ctx context.Context, e *ocop.Event, now time.Time) error {
 		if e.Status != ocop.EventDraft && e.Status != ocop.EventPublished {
@@ -433,6 +447,9 @@ func (s *Service) CancelEvent(ctx context.Context, id, reason string) (*ocop.Eve
 					return err
 				}
 			}
+		}
+		if s.Exhibition != nil {
+			return s.Exhibition.EventCancelled(ctx, e, now)
 		}
 		return nil
 	})
