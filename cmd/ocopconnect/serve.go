@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ocopconnect/ocopconnect/internal/app"
 	"github.com/ocopconnect/ocopconnect/internal/config"
@@ -57,9 +58,10 @@ OCOP_SHUTDOWN_GRACE, stops the workers and closes the database.`,
 
 func newWorkerCmd() *cobra.Command {
 	var (
-		common  commonFlags
-		workers int
-		once    bool
+		common      commonFlags
+		workers     int
+		once        bool
+		metricsAddr string
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -73,6 +75,9 @@ interval across all of them. It does not migrate; run "migrate up" first.`,
 			cfg, err := loadConfig(cmd, &common, func(c *config.Config) {
 				if cmd.Flags().Changed("workers") {
 					c.Workers = workers
+				}
+				if cmd.Flags().Changed("metrics-addr") {
+					c.MetricsAddr = metricsAddr
 				}
 			})
 			if err != nil {
@@ -100,11 +105,25 @@ interval across all of them. It does not migrate; run "migrate up" first.`,
 				return exitError{2, errWorkersZero}
 			}
 			log.Info("starting workers", "version", app.Version, "config", cfg)
-			return a.Runner.Run(cmd.Context())
+			if cfg.MetricsAddr == "" {
+				return a.Runner.Run(cmd.Context())
+			}
+			addr, serveMetrics, err := a.ListenMetrics(cfg.MetricsAddr)
+			if err != nil {
+				return err
+			}
+			log.Info("metrics listening", "addr", addr)
+			// Both stop with the command's context (SIGTERM), or when the
+			// other fails.
+			g, ctx := errgroup.WithContext(cmd.Context())
+			g.Go(func() error { return serveMetrics(ctx) })
+			g.Go(func() error { return a.Runner.Run(ctx) })
+			return g.Wait()
 		},
 	}
 	common.register(cmd)
 	cmd.Flags().IntVar(&workers, "workers", 0, "worker goroutines (OCOP_WORKERS, default 2)")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve GET /metrics and /healthz here (OCOP_METRICS_ADDR; default none)")
 	cmd.Flags().BoolVar(&once, "once", false, "handle one batch per topic and the due sweeps, then exit")
 	return cmd
 }

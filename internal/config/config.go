@@ -45,6 +45,7 @@ type Config struct {
 	LogLevel        string        `env:"OCOP_LOG_LEVEL" envDefault:"info" doc:"debug, info, warn or error."`
 	ShutdownGrace   time.Duration `env:"OCOP_SHUTDOWN_GRACE" envDefault:"20s" doc:"How long in-flight requests may run after SIGTERM/SIGINT before the server closes."`
 	Workers         int           `env:"OCOP_WORKERS" envDefault:"2" flag:"workers" doc:"Background job workers started by serve (0 runs the API alone; ocopconnect worker runs only workers)."`
+	MetricsAddr     string        `env:"OCOP_METRICS_ADDR" flag:"metrics-addr" doc:"Address (host:port) where ocopconnect worker serves GET /metrics (Prometheus: the outbox queue and job figures) and GET /healthz. Empty: no listener. serve has /metrics on OCOP_ADDR."`
 	JobPollInterval time.Duration `env:"OCOP_JOB_POLL_INTERVAL" envDefault:"500ms" doc:"How often idle workers look for new outbox messages."`
 	JobMaxAttempts  int           `env:"OCOP_JOB_MAX_ATTEMPTS" envDefault:"10" doc:"Attempts before an outbox message is dead-lettered."`
 
@@ -166,6 +167,11 @@ func (c *Config) Validate() error {
 	}
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		bad("Addr", "must be host:port, got %q", c.Addr)
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			bad("MetricsAddr", "must be host:port, got %q", c.MetricsAddr)
+		}
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("DataDir", "must not be empty")
