@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,15 +46,7 @@ var noticeRules = map[string]noticeRule{
 // transaction per notice. Delivery is idempotent: a user gets one
 // notification of a kind per booking, so a redelivered message adds none.
 func (s *Service) DeliverNotices(ctx context.Context, msgs []ocop.OutboxMessage) []error {
-	errs := make([]error, len(msgs))
-	for i, m := range msgs {
-		var n Notice
-		if err := json.Unmarshal(m.Payload, &n); err != nil || n.BookingID == "" {
-			continue // malformed: nothing to retry
-		}
-		errs[i] = s.Tx.InTx(ctx, func(ctx context.Context) error { return s.deliver(ctx, n) })
-	}
-	return errs
+	return ocop.DeliverNotices(ctx, s.Tx, msgs, func(n Notice) bool { return n.BookingID != "" }, s.deliver)
 }
 
 func (s *Service) deliver(ctx context.Context, n Notice) error {

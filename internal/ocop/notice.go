@@ -1,6 +1,9 @@
 package ocop
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // Notifier records notifications (and queues their e-mails) in the
 // caller's transaction. The trade-fair use cases turn their outbox notices
@@ -60,3 +63,20 @@ func (r *Recipients) AddMembers(ctx context.Context, ml MemberLister, producerID
 
 // List is the notifications collected so far.
 func (r *Recipients) List() []Notification { return r.list }
+
+// DeliverNotices is the body of an outbox handler for notices of type N:
+// each message's payload is decoded and delivered in a transaction of its
+// own, so one failing notice does not hold the others back. A payload that
+// does not decode, or that valid rejects, is dropped: retrying cannot fix
+// it.
+func DeliverNotices[N any](ctx context.Context, tx Transactor, msgs []OutboxMessage, valid func(N) bool, deliver func(ctx context.Context, n N) error) []error {
+	errs := make([]error, len(msgs))
+	for i, m := range msgs {
+		var n N
+		if err := json.Unmarshal(m.Payload, &n); err != nil || !valid(n) {
+			continue
+		}
+		errs[i] = tx.InTx(ctx, func(ctx context.Context) error { return deliver(ctx, n) })
+	}
+	return errs
+}
