@@ -17,15 +17,11 @@ import (
 // and it stops with the worker on SIGTERM.
 func TestWorkerServesMetrics(t *testing.T) {
 	testdb.ForEachDatabase(t, func(t *testing.T, db testdb.DB) {
-		run := func(args ...string) string {
+		run := func(args ...string) {
 			t.Helper()
-			cmd := exec.Command(binary, args...)
-			cmd.Env = env(db)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("ocopconnect %s: %v\n%s", strings.Join(args, " "), err, out)
+			if out, code := runBinary(t, env(db), args...); code != 0 {
+				t.Fatalf("ocopconnect %s: exit %d\n%s", strings.Join(args, " "), code, out)
 			}
-			return string(out)
 		}
 		run("migrate", "up")
 		addr := freeAddr(t)
