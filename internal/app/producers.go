@@ -14,7 +14,7 @@ func (a *App) wireProducers() {
 	st := a.Store
 	a.Producers = &producers.Service{
 		Tx: st, Producers: st.Producers(), Certificates: st.Certificates(), Users: st.Users(),
-		Outbox: st.Outbox(), Audit: st.AuditLog(), Blobs: a.Blobs, Now: a.Now,
+		Outbox: st.Outbox(), Audit: st.AuditLog(), Blobs: a.Blobs, Images: a.Media, Now: a.Now,
 		DocumentMaxBytes: a.Config.CertificateDocumentMaxBytes,
 	}
 	// Hourly, not daily: the lease makes it run once per interval across

@@ -9,13 +9,18 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ocopconnect/ocopconnect/internal/media"
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/places"
 	"github.com/ocopconnect/ocopconnect/internal/producers"
 )
 
-// documentPath is the upload route; it has its own body limit.
-const documentPath = "/api/v1/certifications/:id/document"
+// documentPath and logoPath are upload routes; they have their own body
+// limits.
+const (
+	documentPath = "/api/v1/certifications/:id/document"
+	logoPath     = "/api/v1/producers/:id/logo"
+)
 
 func (a *API) routesProducers(v1 *gin.RouterGroup) {
 	v1.POST("/producers", a.requireAuth, a.createProducer)
@@ -27,6 +32,9 @@ func (a *API) routesProducers(v1 *gin.RouterGroup) {
 	v1.DELETE("/producers/:id/members/:user_id", a.requireAuth, a.removeMember)
 	v1.POST("/producers/:id/certifications", a.requireAuth, a.createCertificate)
 	v1.GET("/producers/:id/certifications", a.optionalAuth, a.listCertificates)
+	a.bodyLimits[logoPath] = a.uploadBodyLimit()
+	v1.PUT("/producers/:id/logo", a.requireAuth, a.setLogo)
+	v1.DELETE("/producers/:id/logo", a.requireAuth, a.deleteLogo)
 	v1.GET("/certifications/:id", a.optionalAuth, a.getCertificate)
 	// Multipart overhead (boundaries, part headers) on top of the file itself.
 	a.bodyLimits[documentPath] = a.CertificateDocumentMaxBytes + 64<<10
@@ -42,26 +50,29 @@ func (a *API) routesProducers(v1 *gin.RouterGroup) {
 }
 
 type producerResponse struct {
-	ID            string     `json:"id"`
-	LegalName     string     `json:"legal_name"`
-	Kind          string     `json:"kind"`
-	TaxCode       *string    `json:"tax_code"`
-	ProvinceCode  string     `json:"province_code"`
-	ProvinceName  string     `json:"province_name"`
-	CommuneCode   string     `json:"commune_code"`
-	CommuneName   string     `json:"commune_name"`
-	Address       string     `json:"address"`
-	Phone         string     `json:"phone"`
-	Email         string     `json:"email"`
-	Website       string     `json:"website"`
-	DescriptionVI string     `json:"description_vi"`
-	DescriptionEN string     `json:"description_en"`
-	Status        string     `json:"status"`
-	StatusReason  string     `json:"status_reason"`
-	Verified      bool       `json:"verified"`
-	VerifiedAt    *time.Time `json:"verified_at"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	ID            string  `json:"id"`
+	LegalName     string  `json:"legal_name"`
+	Kind          string  `json:"kind"`
+	TaxCode       *string `json:"tax_code"`
+	ProvinceCode  string  `json:"province_code"`
+	ProvinceName  string  `json:"province_name"`
+	CommuneCode   string  `json:"commune_code"`
+	CommuneName   string  `json:"commune_name"`
+	Address       string  `json:"address"`
+	Phone         string  `json:"phone"`
+	Email         string  `json:"email"`
+	Website       string  `json:"website"`
+	DescriptionVI string  `json:"description_vi"`
+	DescriptionEN string  `json:"description_en"`
+	// LogoURL and LogoThumbnailURL are null without a logo.
+	LogoURL          *string    `json:"logo_url"`
+	LogoThumbnailURL *string    `json:"logo_thumbnail_url"`
+	Status           string     `json:"status"`
+	StatusReason     string     `json:"status_reason"`
+	Verified         bool       `json:"verified"`
+	VerifiedAt       *time.Time `json:"verified_at"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
 }
 
 func toProducerResponse(p *ocop.Producer) producerResponse {
@@ -76,7 +87,42 @@ func toProducerResponse(p *ocop.Producer) producerResponse {
 	if p.TaxCode != "" {
 		r.TaxCode = &p.TaxCode
 	}
+	r.LogoURL, r.LogoThumbnailURL = mediaURL(p.LogoKey), mediaURL(p.LogoThumbKey)
 	return r
+}
+
+// mediaURL is the public path of a stored object (nil for none).
+func mediaURL(key string) *string {
+	if key == "" {
+		return nil
+	}
+	u := "/media/" + media.PublicName(key)
+	return &u
+}
+
+// setLogo replaces the producer's logo: an image as the "file" part of a
+// multipart body, processed like a listing photo.
+func (a *API) setLogo(c *gin.Context) {
+	part, err := imagePart(c.Request)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	defer part.Close()
+	p, err := a.Producers.SetLogo(c.Request.Context(), c.Param("id"), part)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toProducerResponse(p))
+}
+
+func (a *API) deleteLogo(c *gin.Context) {
+	if _, err := a.Producers.DeleteLogo(c.Request.Context(), c.Param("id")); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 type certificateResponse struct {

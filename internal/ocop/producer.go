@@ -57,13 +57,16 @@ type Producer struct {
 	Website       string
 	DescriptionVI string
 	DescriptionEN string
-	LogoKey       string
-	Status        ProducerStatus
-	StatusReason  string
-	VerifiedAt    *time.Time
-	CreatedBy     string // "" for imported producers
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// LogoKey and LogoThumbKey are the media objects of the logo (display
+	// and thumbnail variants), "" without one.
+	LogoKey      string
+	LogoThumbKey string
+	Status       ProducerStatus
+	StatusReason string
+	VerifiedAt   *time.Time
+	CreatedBy    string // "" for imported producers
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Verified reports whether an admin has verified the producer.

@@ -350,18 +350,19 @@ func (s *Service) AttachDocument(ctx context.Context, certID string, content io.
 			map[string]any{"document_key": before.DocumentKey}, map[string]any{"document_key": key, "type": ctype, "size": body.N})
 	})
 	if err != nil {
-		s.discard(ctx, key)
+		s.discard(ctx, "certificate-upload", key)
 		return nil, err
 	}
 	return out, nil
 }
 
 // discard removes an object whose row was never written; if the store is
-// unreachable right now, a worker retries through the outbox.
-func (s *Service) discard(ctx context.Context, key string) {
+// unreachable right now, a worker retries through the outbox (owner names
+// what the upload was for).
+func (s *Service) discard(ctx context.Context, owner, key string) {
 	ctx = context.WithoutCancel(ctx)
 	if err := s.Blobs.Delete(ctx, key); err != nil {
-		_ = media.EnqueueDelete(ctx, s.Outbox, "certificate-upload", key)
+		_ = media.EnqueueDelete(ctx, s.Outbox, owner, key)
 	}
 }
 

@@ -170,7 +170,7 @@ func (s *Service) Update(ctx context.Context, id string, patch ProducerPatch) (*
 		if err := validateProducer(next); err != nil {
 			return err
 		}
-		next.ID, next.LogoKey, next.CreatedBy, next.CreatedAt, next.UpdatedAt = p.ID, p.LogoKey, p.CreatedBy, p.CreatedAt, p.UpdatedAt
+		next.ID, next.LogoKey, next.LogoThumbKey, next.CreatedBy, next.CreatedAt, next.UpdatedAt = p.ID, p.LogoKey, p.LogoThumbKey, p.CreatedBy, p.CreatedAt, p.UpdatedAt
 		next.Status, next.StatusReason, next.VerifiedAt = p.Status, p.StatusReason, p.VerifiedAt
 		identityChanged := next.LegalName != p.LegalName || next.TaxCode != p.TaxCode
 		switch {

@@ -67,6 +67,7 @@ type Service struct {
 	Outbox       ocop.Outbox
 	Audit        ocop.AuditLog
 	Blobs        ocop.Blobs
+	Images       Images // processes logo uploads
 	Now          ocop.Clock
 	// DocumentMaxBytes limits a scanned certificate document.
 	DocumentMaxBytes int64

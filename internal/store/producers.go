@@ -27,6 +27,7 @@ type producerRow struct {
 	DescriptionVI string `gorm:"column:description_vi"`
 	DescriptionEN string `gorm:"column:description_en"`
 	LogoKey       *string
+	LogoThumbKey  *string
 	Status        string
 	StatusReason  string
 	VerifiedAt    *time.Time
@@ -64,7 +65,7 @@ func (r *producerRow) toDomain() *ocop.Producer {
 		ID: r.ID, LegalName: r.LegalName, Kind: ocop.ProducerKind(r.Kind), TaxCode: strVal(r.TaxCode),
 		ProvinceCode: r.ProvinceCode, CommuneCode: r.CommuneCode, Address: r.Address, Phone: r.Phone, Email: r.Email,
 		Website: r.Website, DescriptionVI: r.DescriptionVI, DescriptionEN: r.DescriptionEN, LogoKey: strVal(r.LogoKey),
-		Status: ocop.ProducerStatus(r.Status), StatusReason: r.StatusReason, VerifiedAt: utcPtr(r.VerifiedAt),
+		LogoThumbKey: strVal(r.LogoThumbKey), Status: ocop.ProducerStatus(r.Status), StatusReason: r.StatusReason, VerifiedAt: utcPtr(r.VerifiedAt),
 		CreatedBy: strVal(r.CreatedBy), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 }
@@ -74,7 +75,7 @@ func producerRowOf(p *ocop.Producer, nameKey string) producerRow {
 		ID: p.ID, LegalName: p.LegalName, NameKey: nameKey, Kind: string(p.Kind), TaxCode: strPtr(p.TaxCode),
 		ProvinceCode: p.ProvinceCode, CommuneCode: p.CommuneCode, Address: p.Address, Phone: p.Phone, Email: p.Email,
 		Website: p.Website, DescriptionVI: p.DescriptionVI, DescriptionEN: p.DescriptionEN, LogoKey: strPtr(p.LogoKey),
-		Status: string(p.Status), StatusReason: p.StatusReason, VerifiedAt: utcPtr(p.VerifiedAt),
+		LogoThumbKey: strPtr(p.LogoThumbKey), Status: string(p.Status), StatusReason: p.StatusReason, VerifiedAt: utcPtr(p.VerifiedAt),
 		CreatedBy: strPtr(p.CreatedBy), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
 	}
 }
@@ -85,7 +86,7 @@ func producerColumns(p *ocop.Producer, nameKey string) map[string]any {
 		"legal_name": p.LegalName, "name_key": nameKey, "kind": string(p.Kind), "tax_code": strPtr(p.TaxCode),
 		"province_code": p.ProvinceCode, "commune_code": p.CommuneCode, "address": p.Address, "phone": p.Phone,
 		"email": p.Email, "website": p.Website, "description_vi": p.DescriptionVI, "description_en": p.DescriptionEN,
-		"logo_key": strPtr(p.LogoKey), "status": string(p.Status), "status_reason": p.StatusReason,
+		"logo_key": strPtr(p.LogoKey), "logo_thumb_key": strPtr(p.LogoThumbKey), "status": string(p.Status), "status_reason": p.StatusReason,
 		"verified_at": utcPtr(p.VerifiedAt), "updated_at": p.UpdatedAt.UTC(),
 	}
 }
