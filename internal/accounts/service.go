@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -159,7 +160,8 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*TokenPair, error) 
 	if err != nil && !ocop.IsCode(err, ocop.CodeNotFound) {
 		return nil, err
 	}
-	if err := s.checkThrottle(ctx, email, in.ClientIP, user); err != nil {
+	reserved, err := s.reserveAttempt(ctx, email, in.ClientIP, user)
+	if err != nil {
 		return nil, err
 	}
 	hash := dummyHash
@@ -167,10 +169,13 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*TokenPair, error) 
 		hash = user.PasswordHash
 	}
 	if !checkPassword(in.Password, hash) || user == nil {
-		if err := s.countFailure(ctx, email, in.ClientIP); err != nil {
+		if err := s.countFailure(ctx, email, in.ClientIP, reserved); err != nil {
 			return nil, err
 		}
 		return nil, errBadCredentials
+	}
+	if err := s.release(ctx, reserved); err != nil {
+		return nil, err
 	}
 	if err := s.Limiter.Reset(ctx, accountIPKey(email, in.ClientIP), s.Throttle.Window); err != nil {
 		return nil, err
@@ -182,13 +187,20 @@ func accountIPKey(email, ip string) string { return "login:account-ip:" + email 
 func accountKey(email string) string       { return "login:account:" + email }
 func ipKey(ip string) string               { return "login:ip:" + ip }
 
-// checkThrottle refuses a login attempt while too many recent ones failed.
+// reserveAttempt refuses a login attempt while too many recent ones failed.
 // Three limits apply: per account from this IP (tight), per IP (against
 // spraying many accounts) and per account from anywhere (against a botnet).
 // The last one could let an attacker lock the owner out, so it does not apply
 // to an IP the owner has logged in from in the last 30 days; and all limits
 // are windows that end, never permanent locks.
-func (s *Service) checkThrottle(ctx context.Context, email, ip string, user *ocop.User) error {
+//
+// The attempt is counted against each limit BEFORE the password is checked:
+// the counter is a reservation, so k attempts arriving at the same instant
+// get k distinct counts and at most the limit pass (a check followed by a
+// count let all k through). A refused attempt and a successful login take
+// their reservations back; a failed one keeps them as its failures. It
+// returns the keys reserved.
+func (s *Service) reserveAttempt(ctx context.Context, email, ip string, user *ocop.User) ([]string, error) {
 	t := s.Throttle
 	checks := []struct {
 		key   string
@@ -201,7 +213,7 @@ func (s *Service) checkThrottle(ctx context.Context, email, ip string, user *oco
 	if user != nil {
 		var err error
 		if known, err = s.Sessions.KnownClientIP(ctx, user.ID, ip, s.Now().Add(-30*24*time.Hour)); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if !known {
@@ -210,29 +222,50 @@ func (s *Service) checkThrottle(ctx context.Context, email, ip string, user *oco
 			limit int
 		}{accountKey(email), t.MaxFailuresPerAccount})
 	}
+	var reserved []string
 	var wait time.Duration
 	for _, c := range checks {
-		d, err := s.Limiter.Peek(ctx, c.key, c.limit, t.Window)
+		d, err := s.Limiter.Hit(ctx, c.key, c.limit, t.Window)
 		if err != nil {
-			return err
+			return nil, errors.Join(err, s.release(ctx, reserved))
 		}
+		reserved = append(reserved, c.key)
 		if !d.Allowed && d.RetryAfter > wait {
 			wait = d.RetryAfter
 		}
 	}
 	if wait > 0 {
-		return &ocop.Error{Code: ocop.CodeRateLimited, Message: "too many failed logins; wait before trying again", RetryAfter: wait}
+		// Not an attempt at the password: it does not count as a failure.
+		if err := s.release(ctx, reserved); err != nil {
+			return nil, err
+		}
+		return nil, &ocop.Error{Code: ocop.CodeRateLimited, Message: "too many failed logins; wait before trying again", RetryAfter: wait}
 	}
-	return nil
+	return reserved, nil
 }
 
-func (s *Service) countFailure(ctx context.Context, email, ip string) error {
+// release takes reservations back.
+func (s *Service) release(ctx context.Context, keys []string) error {
+	var errs []error
+	for _, k := range keys {
+		errs = append(errs, s.Limiter.Release(ctx, k, s.Throttle.Window))
+	}
+	return errors.Join(errs...)
+}
+
+// countFailure counts a failed attempt against the limits it did not
+// reserve (the account-wide one when the IP is known to the owner: it still
+// counts, it just does not stop the owner).
+func (s *Service) countFailure(ctx context.Context, email, ip string, reserved []string) error {
 	w := s.Throttle.Window
 	for key, limit := range map[string]int{
 		accountIPKey(email, ip): s.Throttle.MaxFailuresPerAccountIP,
 		accountKey(email):       s.Throttle.MaxFailuresPerAccount,
 		ipKey(ip):               s.Throttle.MaxFailuresPerIP,
 	} {
+		if slices.Contains(reserved, key) {
+			continue
+		}
 		if _, err := s.Limiter.Hit(ctx, key, limit, w); err != nil {
 			return err
 		}

@@ -342,5 +342,20 @@ func TestLoginThrottling(t *testing.T) {
 		// The lock is a window, not forever.
 		s.Clock().Advance(21 * time.Minute)
 		login(t, s, "victim@example.vn", goodPassword)
+		// A successful login does not count as a failure: many in a row
+		// from one IP never lock anybody out.
+		for range 8 {
+			login(t, s, "victim@example.vn", goodPassword)
+		}
+
+		// A burst of guesses at the same instant: each is counted before
+		// its password is checked, so no more than the limit get checked.
+		register(t, s, "burst@example.vn", "buyer")
+		guess := map[string]any{"email": "burst@example.vn", "password": "guess-guess-guess"}
+		const k = 12
+		got := tally(atOnce(k, func(int) *Response { return s.Post(t, "/api/v1/auth/login", "", guess) }))
+		if got["401 invalid_credentials"] != 3 || got["429 rate_limited"] != k-3 {
+			t.Fatalf("burst of %d guesses: %v (want 3 checked, the rest throttled)", k, got)
+		}
 	})
 }

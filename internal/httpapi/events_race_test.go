@@ -33,19 +33,18 @@ type raceResult struct {
 	code   string
 }
 
-// race sends one request per token at the same instant (the goroutines wait
-// on a closed channel) and returns what each got.
-func (w *fairWorld) race(t *testing.T, eventID string, tokens []string, bodies []map[string]any) []raceResult {
-	t.Helper()
-	out := make([]raceResult, len(tokens))
+// atOnce runs n requests at the same instant (the goroutines wait on a
+// closed channel) and returns what each got.
+func atOnce(n int, send func(i int) *Response) []raceResult {
+	out := make([]raceResult, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for i := range tokens {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			r := w.book(t, eventID, tokens[i], bodies[i])
+			r := send(i)
 			out[i].status = r.Status
 			if r.Status >= 400 {
 				var p Problem
@@ -58,6 +57,12 @@ func (w *fairWorld) race(t *testing.T, eventID string, tokens []string, bodies [
 	close(start)
 	wg.Wait()
 	return out
+}
+
+// race sends one booking request per token at the same instant.
+func (w *fairWorld) race(t *testing.T, eventID string, tokens []string, bodies []map[string]any) []raceResult {
+	t.Helper()
+	return atOnce(len(tokens), func(i int) *Response { return w.book(t, eventID, tokens[i], bodies[i]) })
 }
 
 func tally(rs []raceResult) map[string]int {

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,31 +36,12 @@ func TestMeetingInquiryRace(t *testing.T) {
 		neededBy := s.Clock().Now().AddDate(0, 2, 0).Format("2006-01-02")
 		body := map[string]any{"quantity": 500, "unit": "kg", "delivery_province_code": "01", "needed_by": neededBy}
 		const n = 8
-		statuses := make([]int, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				statuses[i] = s.Do(t, Req{Method: http.MethodPost, Path: "/api/v1/meetings/" + id + "/inquiry", Token: b1.Token, Body: body,
-					Header: map[string]string{"Idempotency-Key": uuid.NewString()}}).Status
-			}()
-		}
-		close(start)
-		wg.Wait()
-		created, conflicts := 0, 0
-		for _, st := range statuses {
-			switch st {
-			case http.StatusCreated:
-				created++
-			case http.StatusConflict:
-				conflicts++
-			}
-		}
-		if created != 1 || conflicts != n-1 {
-			t.Fatalf("statuses %v: want one 201 and %d 409", statuses, n-1)
+		results := atOnce(n, func(int) *Response {
+			return s.Do(t, Req{Method: http.MethodPost, Path: "/api/v1/meetings/" + id + "/inquiry", Token: b1.Token, Body: body,
+				Header: map[string]string{"Idempotency-Key": uuid.NewString()}})
+		})
+		if got := tally(results); got["201 "] != 1 || got["409 conflict"] != n-1 {
+			t.Fatalf("%v: want one 201 and %d 409 conflict", got, n-1)
 		}
 		if got := countRows(t, s, "SELECT COUNT(*) FROM inquiries WHERE buyer_id = '"+b1.ID+"'"); got != 1 {
 			t.Fatalf("%d inquiries from one held meeting", got)

@@ -30,31 +30,10 @@ func meetingRaceRepetitions(t *testing.T) int {
 	return 10
 }
 
-// raceMeetings sends the requests at the same instant (the goroutines wait
-// on a closed channel) and returns what each got.
+// raceMeetings sends the meeting requests at the same instant.
 func (w *meetWorld) raceMeetings(t *testing.T, tokens []string, bodies []map[string]any) []raceResult {
 	t.Helper()
-	out := make([]raceResult, len(tokens))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range tokens {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			r := w.request(t, tokens[i], bodies[i])
-			out[i].status = r.Status
-			if r.Status >= 400 {
-				var p Problem
-				if err := jsonUnmarshal(r.Body, &p); err == nil {
-					out[i].code = p.Code
-				}
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	return out
+	return atOnce(len(tokens), func(i int) *Response { return w.request(t, tokens[i], bodies[i]) })
 }
 
 // TestMeetingRaces: in auto-accept mode, 50 buyers asking for the same

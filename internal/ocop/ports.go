@@ -67,6 +67,9 @@ type RateLimiter interface {
 	Peek(ctx context.Context, key string, limit int, window time.Duration) (RateDecision, error)
 	// Reset forgets a key's current window (e.g. after a successful login).
 	Reset(ctx context.Context, key string, window time.Duration) error
+	// Release takes back one event counted by Hit in the current window: a
+	// reservation that turned out not to count (a login that succeeded).
+	Release(ctx context.Context, key string, window time.Duration) error
 }
 
 // Clock returns the current time; tests substitute a fake one.

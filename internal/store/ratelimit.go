@@ -101,6 +101,13 @@ func (r *RateLimiter) Reset(ctx context.Context, key string, window time.Duratio
 		key, start.Add(-window)).Error)
 }
 
+// Release takes back one event of the key's current window.
+func (r *RateLimiter) Release(ctx context.Context, key string, window time.Duration) error {
+	start := r.s.now().Truncate(window)
+	return translate(r.s.conn(ctx).Exec(`UPDATE rate_counters SET hits = hits - 1 WHERE bucket = ? AND window_start = ? AND hits > 0`,
+		key, start).Error)
+}
+
 // DeleteExpired removes counters whose windows no longer matter.
 func (r *RateLimiter) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	res := r.s.conn(ctx).Exec(`DELETE FROM rate_counters WHERE expires_at < ?`, now.UTC())

@@ -181,6 +181,30 @@ func TestRateLimiterAtTheBoundary(t *testing.T) {
 	})
 }
 
+// Release takes back one counted event, never below zero.
+func TestRateLimiterRelease(t *testing.T) {
+	testdb.ForEachDatabase(t, func(t *testing.T, db testdb.DB) {
+		st := testdb.OpenStore(t, db)
+		now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+		st.SetClock(func() time.Time { return now })
+		ctx := context.Background()
+		rl := st.RateLimiter()
+		for range 2 {
+			if _, err := rl.Hit(ctx, "k", 5, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 3 {
+			if err := rl.Release(ctx, "k", time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d, err := rl.Hit(ctx, "k", 5, time.Hour); err != nil || d.Count != 1 {
+			t.Fatalf("after two hits and three releases, a hit counts %d (%v), want 1", d.Count, err)
+		}
+	})
+}
+
 func TestOutboxClaimsAreDisjoint(t *testing.T) {
 	testdb.ForEachDatabase(t, func(t *testing.T, db testdb.DB) {
 		ctx := context.Background()
