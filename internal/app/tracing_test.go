@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -229,9 +230,12 @@ func TestTracingExportsRequestDatabaseAndJobSpans(t *testing.T) {
 		}
 
 		// An outbox batch is a consumer span with its topic; its database
-		// writes are its children. Close (graceful exit) exports it without
-		// an explicit flush.
-		keys, err := a.Pinger.Send(context.Background(), 2, 0)
+		// writes are its children; it links to the span that wrote its
+		// messages. Close (graceful exit) exports it without an explicit
+		// flush.
+		writerCtx, writer := a.Telemetry.TracerProvider().Tracer("test").Start(context.Background(), "send pings")
+		keys, err := a.Pinger.Send(writerCtx, 2, 0)
+		writer.End()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,6 +254,10 @@ func TestTracingExportsRequestDatabaseAndJobSpans(t *testing.T) {
 		if batch.Kind != tracepb.Span_SPAN_KIND_CONSUMER || batch.Attrs["messaging.destination.name"] != strings.TrimPrefix(batch.Name, "outbox ") ||
 			batch.Attrs["messaging.batch.message_count"] != "2" || batch.ParentSpanID != "" {
 			t.Fatalf("outbox span: %+v", batch)
+		}
+		wsc := writer.SpanContext()
+		if want := wsc.TraceID().String() + "/" + wsc.SpanID().String(); !slices.Equal(batch.Links, []string{want}) || batch.TraceID == wsc.TraceID().String() {
+			t.Fatalf("outbox batch links %v, want only the writer %s (in a trace of its own)", batch.Links, want)
 		}
 		if _, ok := findSpan(spans, func(s testsupport.ExportedSpan) bool {
 			return s.ParentSpanID == batch.SpanID && s.Attrs["db.system.name"] == wantSystem

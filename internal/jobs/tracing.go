@@ -6,6 +6,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
@@ -14,10 +15,13 @@ import (
 
 // startBatchSpan begins the consumer span of one outbox batch: the
 // handler's calls (search index, media, SMTP) and the completion writes
-// become its children. It is a new trace, not a child of the request that
-// wrote the messages: the outbox does not store trace context.
+// become its children. A batch gathers messages written by many requests,
+// so it is a trace of its own with a link to each request's span (the
+// messages carry their writer's traceparent), as OpenTelemetry's messaging
+// conventions do for batch processing.
 func (r *Runner) startBatchSpan(ctx context.Context, worker string, t Topic, msgs []ocop.OutboxMessage) (context.Context, trace.Span) {
 	return r.tracer.Start(ctx, "outbox "+t.Name, trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithNewRoot(), trace.WithLinks(writerLinks(msgs)...),
 		trace.WithAttributes(
 			semconv.MessagingSystemKey.String("ocop.outbox"),
 			semconv.MessagingOperationTypeProcess,
@@ -25,6 +29,27 @@ func (r *Runner) startBatchSpan(ctx context.Context, worker string, t Topic, msg
 			semconv.MessagingBatchMessageCount(len(msgs)),
 			attribute.String("ocop.worker", worker),
 		))
+}
+
+// writerLinks links to the spans that wrote the messages, once each.
+func writerLinks(msgs []ocop.OutboxMessage) []trace.Link {
+	var links []trace.Link
+	seen := map[trace.SpanID]bool{}
+	for _, m := range msgs {
+		if m.TraceParent == "" {
+			continue
+		}
+		ctx := propagation.TraceContext{}.Extract(context.Background(), propagation.MapCarrier{"traceparent": m.TraceParent})
+		sc := trace.SpanContextFromContext(ctx)
+		if !sc.IsValid() || seen[sc.SpanID()] {
+			continue
+		}
+		seen[sc.SpanID()] = true
+		links = append(links, trace.Link{SpanContext: sc, Attributes: []attribute.KeyValue{
+			attribute.String("messaging.message.id", strconv.FormatInt(m.ID, 10)),
+		}})
+	}
+	return links
 }
 
 // failSpan notes a failed message on its batch's span.

@@ -28,6 +28,10 @@ type OutboxMessage struct {
 	Attempts int
 	// CreatedAt is when the change was committed; the relay reports lag from it.
 	CreatedAt time.Time
+	// TraceParent is the W3C traceparent of the span that wrote the
+	// message ("" outside a traced request or job); the outbox fills it from
+	// the context. The batch span that handles the message links to it.
+	TraceParent string
 }
 
 // Outbox records background work inside the caller's transaction.

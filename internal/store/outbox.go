@@ -21,6 +21,7 @@ type outboxRow struct {
 	LockedBy    *string
 	LastError   *string
 	DeadAt      *time.Time
+	TraceParent *string
 }
 
 func (outboxRow) TableName() string { return "outbox" }
@@ -42,13 +43,18 @@ func (o *Outbox) Enqueue(ctx context.Context, msgs ...ocop.OutboxMessage) error 
 		return nil
 	}
 	now := o.s.now()
+	parent := traceParent(ctx)
 	rows := make([]outboxRow, len(msgs))
 	for i, m := range msgs {
 		payload := string(m.Payload)
 		if payload == "" {
 			payload = "{}"
 		}
-		rows[i] = outboxRow{Topic: m.Topic, Key: m.Key, Payload: payload, CreatedAt: now, RunAfter: now}
+		tp := m.TraceParent
+		if tp == "" {
+			tp = parent
+		}
+		rows[i] = outboxRow{Topic: m.Topic, Key: m.Key, Payload: payload, CreatedAt: now, RunAfter: now, TraceParent: strPtr(tp)}
 	}
 	if err := o.s.conn(ctx).CreateInBatches(&rows, 500).Error; err != nil {
 		return translate(err)
@@ -87,14 +93,15 @@ func (o *Outbox) Claim(ctx context.Context, worker string, topics []string, limi
 			WHERE dead_at IS NULL AND run_after <= ? AND (locked_until IS NULL OR locked_until < ?)
 			  AND topic IN (` + placeholders(len(topics)) + `)
 			ORDER BY id LIMIT ?` + lock + `)
-		RETURNING id, topic, key, payload, attempts, created_at`
+		RETURNING id, topic, key, payload, attempts, created_at, trace_parent`
 	var rows []outboxRow
 	if err := o.s.conn(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	out := make([]ocop.OutboxMessage, len(rows))
 	for i, r := range rows {
-		out[i] = ocop.OutboxMessage{ID: r.ID, Topic: r.Topic, Key: r.Key, Payload: []byte(r.Payload), Attempts: r.Attempts, CreatedAt: r.CreatedAt.UTC()}
+		out[i] = ocop.OutboxMessage{ID: r.ID, Topic: r.Topic, Key: r.Key, Payload: []byte(r.Payload), Attempts: r.Attempts, CreatedAt: r.CreatedAt.UTC(),
+			TraceParent: strVal(r.TraceParent)}
 	}
 	sortMessages(out)
 	return out, nil

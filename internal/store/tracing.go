@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
@@ -126,4 +127,16 @@ func sqlOperation(query string) string {
 		end = len(q)
 	}
 	return strings.ToLower(q[:end])
+}
+
+// traceParent is the W3C traceparent of the span in ctx ("" when there is
+// none), written with the outbox messages so that the batch handling them
+// can link back to the request or job that wrote them.
+func traceParent(ctx context.Context) string {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return ""
+	}
+	c := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, c)
+	return c.Get("traceparent")
 }

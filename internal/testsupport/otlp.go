@@ -37,6 +37,8 @@ type ExportedSpan struct {
 	ParentSpanID string
 	Attrs        map[string]string
 	StatusError  bool
+	// Links are the linked spans, as "traceID/spanID".
+	Links []string
 }
 
 // NewOTLPReceiver serves a receiver until the test ends.
@@ -84,7 +86,12 @@ func (r *OTLPReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		service := attrMap(rs.GetResource().GetAttributes())["service.name"]
 		for _, ss := range rs.GetScopeSpans() {
 			for _, s := range ss.GetSpans() {
+				var links []string
+				for _, l := range s.GetLinks() {
+					links = append(links, hex.EncodeToString(l.GetTraceId())+"/"+hex.EncodeToString(l.GetSpanId()))
+				}
 				got = append(got, ExportedSpan{
+					Links:   links,
 					Service: service, Name: s.GetName(), Kind: s.GetKind(),
 					TraceID: hex.EncodeToString(s.GetTraceId()), SpanID: hex.EncodeToString(s.GetSpanId()),
 					ParentSpanID: hex.EncodeToString(s.GetParentSpanId()),
