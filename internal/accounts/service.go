@@ -194,20 +194,28 @@ func ipKey(ip string) string               { return "login:ip:" + ip }
 // to an IP the owner has logged in from in the last 30 days; and all limits
 // are windows that end, never permanent locks.
 //
-// The attempt is counted against each limit BEFORE the password is checked:
-// the counter is a reservation, so k attempts arriving at the same instant
-// get k distinct counts and at most the limit pass (a check followed by a
-// count let all k through). A refused attempt and a successful login take
-// their reservations back; a failed one keeps them as its failures. It
-// returns the keys reserved.
+// The account limits count the attempt BEFORE the password is checked: the
+// counter is a reservation, so k guesses at one account arriving at the
+// same instant get k distinct counts and at most the limit are checked (a
+// check followed by a count let all k through; under such a burst the two
+// account limits' reservations can also crowd each other out, so fewer may
+// be checked, never more). A refused attempt and a successful login take
+// their reservations back; a failed one keeps them as its failures. The
+// per-IP limit is only checked (and counted on failure):
+// reserving there would refuse the legitimate logins of everyone behind one
+// office or campus address that happen to be in flight together, so a burst
+// spraying many accounts from one IP can overshoot it, while each account
+// stays held to its own limit. It returns the keys reserved.
 func (s *Service) reserveAttempt(ctx context.Context, email, ip string, user *ocop.User) ([]string, error) {
 	t := s.Throttle
-	checks := []struct {
-		key   string
-		limit int
-	}{
-		{accountIPKey(email, ip), t.MaxFailuresPerAccountIP},
-		{ipKey(ip), t.MaxFailuresPerIP},
+	type check struct {
+		key     string
+		limit   int
+		reserve bool
+	}
+	checks := []check{
+		{accountIPKey(email, ip), t.MaxFailuresPerAccountIP, true},
+		{ipKey(ip), t.MaxFailuresPerIP, false},
 	}
 	known := false
 	if user != nil {
@@ -217,19 +225,24 @@ func (s *Service) reserveAttempt(ctx context.Context, email, ip string, user *oc
 		}
 	}
 	if !known {
-		checks = append(checks, struct {
-			key   string
-			limit int
-		}{accountKey(email), t.MaxFailuresPerAccount})
+		checks = append(checks, check{accountKey(email), t.MaxFailuresPerAccount, true})
 	}
 	var reserved []string
 	var wait time.Duration
 	for _, c := range checks {
-		d, err := s.Limiter.Hit(ctx, c.key, c.limit, t.Window)
+		var d ocop.RateDecision
+		var err error
+		if c.reserve {
+			d, err = s.Limiter.Hit(ctx, c.key, c.limit, t.Window)
+		} else {
+			d, err = s.Limiter.Peek(ctx, c.key, c.limit, t.Window)
+		}
 		if err != nil {
 			return nil, errors.Join(err, s.release(ctx, reserved))
 		}
-		reserved = append(reserved, c.key)
+		if c.reserve {
+			reserved = append(reserved, c.key)
+		}
 		if !d.Allowed && d.RetryAfter > wait {
 			wait = d.RetryAfter
 		}

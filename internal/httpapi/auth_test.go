@@ -350,7 +350,10 @@ func TestLoginThrottling(t *testing.T) {
 
 		// A burst of guesses at the same instant: each is counted before
 		// its password is checked, so no more than the limit get checked.
+		// (The account has logged in from this IP before, so only the
+		// per-account-and-IP limit applies: exactly 3.)
 		register(t, s, "burst@example.vn", "buyer")
+		login(t, s, "burst@example.vn", goodPassword)
 		guess := map[string]any{"email": "burst@example.vn", "password": "guess-guess-guess"}
 		const k = 12
 		got := tally(atOnce(k, func(int) *Response { return s.Post(t, "/api/v1/auth/login", "", guess) }))
