@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -36,13 +37,47 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// screenshotSVG renders an SVG in headless Chromium in a window of the
+// given size and returns the screenshot. keepEnv names a variable that,
+// when set, is where the PNG is kept for a human to look at.
+func screenshotSVG(t *testing.T, svg []byte, width, height int, keepEnv string) image.Image {
+	t.Helper()
+	browser := chromium(t)
+	dir := t.TempDir()
+	svgPath, shot := filepath.Join(dir, "image.svg"), filepath.Join(dir, "image.png")
+	if err := os.WriteFile(svgPath, svg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if keep := os.Getenv(keepEnv); keepEnv != "" && keep != "" {
+		defer func() { _ = os.Rename(shot, keep) }()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+		"--hide-scrollbars", "--user-data-dir="+filepath.Join(dir, "profile"), fmt.Sprintf("--window-size=%d,%d", width, height),
+		"--screenshot="+shot, "file://"+svgPath)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
 // TestFloorPlanRendersInChromium draws a fair with a free, a held and a
 // confirmed booth, has headless Chromium take a screenshot of the SVG and
 // checks the picture shows the three status colours.
 func TestFloorPlanRendersInChromium(t *testing.T) {
 	db := testdb.DatabaseBackends(t)[0].New(t)
 	w := newFairWorld(t, db)
-	browser := chromium(t)
+	chromium(t) // skip before building the fair when there is none
 	ev, booths := w.fair(t, fairOpts{booths: 3})
 	p1, p2 := w.producer(t, producerOpts{stars: 3}), w.producer(t, producerOpts{stars: 3})
 	// An exhibitor name with markup characters must be escaped, not break the SVG.
@@ -91,32 +126,7 @@ func TestFloorPlanRendersInChromium(t *testing.T) {
 		t.Fatalf("exhibitor name missing or unescaped:\n%s", r.Body)
 	}
 
-	dir := t.TempDir()
-	svgPath := filepath.Join(dir, "floorplan.svg")
-	if keep := os.Getenv("OCOP_TEST_KEEP_FLOORPLAN"); keep != "" {
-		defer func() { _ = os.Rename(filepath.Join(dir, "floorplan.png"), keep) }()
-	}
-	if err := os.WriteFile(svgPath, r.Body, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(dir, "floorplan.png")
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--hide-scrollbars", "--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1300,500",
-		"--screenshot="+shot, "file://"+svgPath)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := screenshotSVG(t, r.Body, 1300, 500, "OCOP_TEST_KEEP_FLOORPLAN")
 	counts := colourCounts(img, map[string]color.RGBA{
 		"free": {0xc8, 0xe6, 0xc9, 0xff}, "held": {0xff, 0xe0, 0x82, 0xff}, "confirmed": {0x90, 0xca, 0xf9, 0xff},
 	})

@@ -2,17 +2,12 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/xml"
 	"errors"
 	"image/color"
-	"image/png"
 	"io"
 	"math"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -207,33 +202,7 @@ func svgBars(t *testing.T, body []byte) map[string]int {
 // pixels of each named colour.
 func screenshotColours(t *testing.T, svg []byte, named map[string]color.RGBA) map[string]int {
 	t.Helper()
-	browser := chromium(t)
-	dir := t.TempDir()
-	svgPath := filepath.Join(dir, "chart.svg")
-	if err := os.WriteFile(svgPath, svg, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(dir, "chart.png")
-	if keep := os.Getenv("OCOP_TEST_KEEP_FUNNEL"); keep != "" {
-		defer func() { _ = os.Rename(shot, keep) }()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--hide-scrollbars", "--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1000,500",
-		"--screenshot="+shot, "file://"+svgPath)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := screenshotSVG(t, svg, 1000, 500, "OCOP_TEST_KEEP_FUNNEL")
 	counts := colourCounts(img, named)
 	t.Logf("screenshot %v: %v", img.Bounds().Size(), counts)
 	return counts

@@ -3,11 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"image/color"
-	"image/png"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -121,7 +117,7 @@ func TestDemoSeedAndCoverage(t *testing.T) {
 // TestStatsChartsRenderInChromium has headless Chromium take screenshots of
 // the province chart and the overview and checks they show the bars.
 func TestStatsChartsRenderInChromium(t *testing.T) {
-	browser := chromium(t)
+	chromium(t) // skip before importing when there is none
 	db := testdb.DatabaseBackends(t)[0].New(t)
 	s := testsupport.NewServer(t, db)
 	s.Clock().Advance(time.Date(2026, 1, 15, 3, 0, 0, 0, time.UTC).Sub(s.Clock().Now()))
@@ -129,41 +125,19 @@ func TestStatsChartsRenderInChromium(t *testing.T) {
 	if _, err := s.Imports.Run(context.Background(), demo.Catalogue, imports.Options{Verify: true}); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	for _, c := range []struct {
-		path, name, height string
-		colours            []string
+		path, name string
+		height     int
+		colours    []string
 	}{
-		{"/api/v1/stats/provinces/66/chart.svg", "province", "640", []string{"3 stars", "4 stars", "coverage"}},
-		{"/api/v1/stats/overview.svg", "overview", "900", []string{"3 stars", "4 stars"}},
+		{"/api/v1/stats/provinces/66/chart.svg", "province", 640, []string{"3 stars", "4 stars", "coverage"}},
+		{"/api/v1/stats/overview.svg", "overview", 900, []string{"3 stars", "4 stars"}},
 	} {
 		r := s.Get(t, c.path, "").Expect(t, http.StatusOK)
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "image/svg+xml") {
 			t.Fatalf("%s: Content-Type %q", c.path, ct)
 		}
-		svgPath := filepath.Join(dir, c.name+".svg")
-		if err := os.WriteFile(svgPath, r.Body, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		shot := filepath.Join(dir, c.name+".png")
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-			"--hide-scrollbars", "--user-data-dir="+filepath.Join(dir, "profile-"+c.name), "--window-size=960,"+c.height,
-			"--screenshot="+shot, "file://"+svgPath)
-		out, err := cmd.CombinedOutput()
-		cancel()
-		if err != nil {
-			t.Fatalf("chromium: %v\n%s", err, out)
-		}
-		f, err := os.Open(shot)
-		if err != nil {
-			t.Fatalf("no screenshot: %v", err)
-		}
-		img, err := png.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		img := screenshotSVG(t, r.Body, 960, c.height, "")
 		counts := colourCounts(img, map[string]color.RGBA{
 			"3 stars": {0xf7, 0xc9, 0x48, 0xff}, "4 stars": {0xf0, 0x8c, 0x00, 0xff}, "coverage": {0x2f, 0x9e, 0x44, 0xff},
 		})
