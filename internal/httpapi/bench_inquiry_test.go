@@ -92,28 +92,6 @@ func newInquiryBench(b *testing.B) *inquiryBench {
 	return &inquiryBench{a: a, srv: srv, listingID: v.ID, buyerID: buyer.ID, token: tk.AccessToken, body: body}
 }
 
-// hammerCreated is hammer for creates: every answer must be 201.
-func hammerCreated(b *testing.B, req func() *http.Request) {
-	client := benchClient()
-	b.SetParallelism(8)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			resp, err := client.Do(req())
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusCreated {
-				b.Errorf("status %d", resp.StatusCode)
-				return
-			}
-		}
-	})
-}
-
 // BenchmarkInquiryCreateBare is the baseline: the inquiries use case
 // (rate limit, inquiry, first message, read marker, history, notifications
 // and their outbox messages in one transaction) behind a bare Gin handler
@@ -145,7 +123,7 @@ func BenchmarkInquiryCreateBare(b *testing.B) {
 	})
 	srv := httptest.NewServer(r)
 	defer srv.Close()
-	hammerCreated(b, func() *http.Request {
+	hammerStatus(b, http.StatusCreated, func() *http.Request {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/inquiries", bytes.NewReader(ib.body))
 		req.Header.Set("Content-Type", "application/json")
 		return req
@@ -160,7 +138,7 @@ func BenchmarkInquiryCreateIdempotent(b *testing.B) {
 	ib := newInquiryBench(b)
 	var n atomic.Int64
 	url := ib.srv.URL + "/api/v1/listings/" + ib.listingID + "/inquiries"
-	hammerCreated(b, func() *http.Request {
+	hammerStatus(b, http.StatusCreated, func() *http.Request {
 		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(ib.body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+ib.token)

@@ -30,7 +30,11 @@ func benchClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
 }
 
-func hammer(b *testing.B, req func() *http.Request) {
+// hammer sends req from 8 goroutines per core; every answer must be 200.
+func hammer(b *testing.B, req func() *http.Request) { hammerStatus(b, http.StatusOK, req) }
+
+// hammerStatus is hammer for an endpoint answering want (201 for creates).
+func hammerStatus(b *testing.B, want int, req func() *http.Request) {
 	client := benchClient()
 	b.SetParallelism(8)
 	b.ResetTimer()
@@ -43,8 +47,8 @@ func hammer(b *testing.B, req func() *http.Request) {
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Errorf("status %d", resp.StatusCode)
+			if resp.StatusCode != want {
+				b.Errorf("status %d, want %d", resp.StatusCode, want)
 				return
 			}
 		}
