@@ -259,11 +259,12 @@ func fields(d ocop.SearchDocument) (map[string]any, error) {
 	}
 	join := func(parts ...string) string { return strings.Join(parts, "\n") }
 	short := join(d.TitleVI, d.TitleEN, d.ProducerName, strings.Join(d.Tags, "\n"), d.ProvinceName, d.CommuneName)
+	all := join(short, d.DescriptionVI, d.DescriptionEN)
 	return map[string]any{
 		fTitle:    join(d.TitleVI, d.TitleEN),
 		fPairs:    []string{d.TitleVI, d.TitleEN}, // pairs never span the two titles
-		fAll:      join(short, d.DescriptionVI, d.DescriptionEN),
-		fPrefixes: join(short, d.DescriptionVI, d.DescriptionEN),
+		fAll:      all,
+		fPrefixes: all,
 		fAllExact: short,
 		fSuggest:  join(d.TitleVI, d.TitleEN, d.ProducerName),
 		fProvince: d.ProvinceCode, fGroup: d.ProductGroup, fSet: d.ProductSet, fKind: d.ProducerKind,
@@ -291,9 +292,9 @@ func indexDocument(m mapping.IndexMapping, d ocop.SearchDocument) (*document.Doc
 	}
 	const plain = index.IndexField | index.DocValues | index.SkipDVCompression
 	doc.AddField(document.NewTextFieldCustom(fFacetKey, nil, []byte(facetValuesOf(d).key()), plain, m.AnalyzerNamed(keyword.Name)))
-	for name, v := range map[string]float64{fStars: float64(d.Stars), fPriceMin: float64(d.PriceMinVND), fNewest: float64(d.PublishedAt.UnixMilli())} {
-		doc.AddField(document.NewNumericFieldWithIndexingOptions(name, nil, v, plain))
-	}
+	doc.AddField(document.NewNumericFieldWithIndexingOptions(fStars, nil, float64(d.Stars), plain))
+	doc.AddField(document.NewNumericFieldWithIndexingOptions(fPriceMin, nil, float64(d.PriceMinVND), plain))
+	doc.AddField(document.NewNumericFieldWithIndexingOptions(fNewest, nil, float64(d.PublishedAt.UnixMilli()), plain))
 	return doc, nil
 }
 
