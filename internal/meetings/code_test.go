@@ -1,9 +1,16 @@
 package meetings
 
 import (
+	"bytes"
+	"image"
+	_ "image/png"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 )
@@ -41,6 +48,33 @@ func TestRegistrationCodes(t *testing.T) {
 	png, err := QRCode(code, 256)
 	if err != nil || len(png) < 100 || string(png[1:4]) != "PNG" {
 		t.Fatalf("QR: %d bytes, %v", len(png), err)
+	}
+}
+
+// Every code, whatever its ids, must render to a QR that reads back to the
+// same text, at the size the API serves and at the smallest we use.
+func TestQRCodeReadsBack(t *testing.T) {
+	s, _ := NewSigner([]byte(strings.Repeat("k", 32)))
+	pure := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true}
+	for i := range 100 {
+		code := s.Sign(&ocop.BuyerRegistration{ID: uuid.NewString(), EventID: uuid.NewString(), BuyerID: uuid.NewString()})
+		size := []int{256, 512}[i%2]
+		png, err := QRCode(code, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := image.Decode(bytes.NewReader(png))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := qrcode.NewQRCodeReader().Decode(bmp, pure)
+		if err != nil || res.GetText() != code {
+			t.Fatalf("%d px: %q reads back as %v (%v)", size, code, res, err)
+		}
 	}
 }
 
