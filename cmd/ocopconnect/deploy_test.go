@@ -10,12 +10,14 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -228,7 +230,12 @@ type composeService struct {
 		Condition string `yaml:"condition"`
 	} `yaml:"depends_on"`
 	Deploy struct {
-		Replicas int `yaml:"replicas"`
+		Replicas  int `yaml:"replicas"`
+		Resources struct {
+			Limits struct {
+				Memory string `yaml:"memory"`
+			} `yaml:"limits"`
+		} `yaml:"resources"`
 	} `yaml:"deploy"`
 	Healthcheck struct {
 		Test    []string `yaml:"test"`
@@ -281,6 +288,7 @@ func TestComposeFile(t *testing.T) {
 		if name == "migrate" {
 			continue
 		}
+		checkMemoryLimits(t, "compose "+name, s.Environment["GOMEMLIMIT"], s.Deploy.Resources.Limits.Memory)
 		if d := s.DependsOn["migrate"]; d.Condition != "service_completed_successfully" {
 			t.Errorf("compose %s does not wait for the migration step", name)
 		}
@@ -306,6 +314,44 @@ func TestComposeFile(t *testing.T) {
 	if w := c.Services["worker"]; len(w.Command) == 0 || w.Command[0] != "worker" || w.Deploy.Replicas < 1 {
 		t.Errorf("worker: %q x %d", w.Command, w.Deploy.Replicas)
 	}
+}
+
+// checkMemoryLimits: a long-running process has a memory limit and the Go
+// runtime's soft limit (GOMEMLIMIT) at 80-95% of it, so that the collector
+// works harder before the kernel kills the process.
+func checkMemoryLimits(t *testing.T, where, gomemlimit, limit string) {
+	t.Helper()
+	soft, err1 := parseBytes(gomemlimit)
+	hard, err2 := parseBytes(limit)
+	if err1 != nil || err2 != nil {
+		t.Errorf("%s: want a memory limit and GOMEMLIMIT beside it (limit %q: %v; GOMEMLIMIT %q: %v)", where, limit, err2, gomemlimit, err1)
+		return
+	}
+	if r := float64(soft) / float64(hard); r < 0.8 || r > 0.95 {
+		t.Errorf("%s: GOMEMLIMIT %s is %.0f%% of the memory limit %s; keep it at 80-95%%", where, gomemlimit, 100*r, limit)
+	}
+}
+
+// parseBytes reads the sizes of GOMEMLIMIT (460MiB), Kubernetes (512Mi)
+// and Compose (512M, binary units there).
+func parseBytes(s string) (int64, error) {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if i <= 0 {
+		return 0, fmt.Errorf("not a size")
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	switch strings.ToLower(strings.TrimSuffix(strings.TrimSuffix(s[i:], "B"), "i")) {
+	case "k":
+		return n << 10, nil
+	case "m":
+		return n << 20, nil
+	case "g":
+		return n << 30, nil
+	}
+	return 0, fmt.Errorf("unknown unit in %q", s)
 }
 
 // k8sObject is one manifest, kept as a generic map plus its file.
@@ -545,6 +591,15 @@ func TestKubernetesManifests(t *testing.T) {
 			if probe := get(c, "livenessProbe", "exec", "command"); probe != nil {
 				cmd := strs(c, "livenessProbe", "exec", "command")
 				checkCommand(t, where+" liveness", cmd[1:])
+			}
+			if len(args) > 0 && args[0] != "migrate" {
+				var gomemlimit string
+				for _, e := range list(c, "env") {
+					if str(e, "name") == "GOMEMLIMIT" {
+						gomemlimit = str(e, "value")
+					}
+				}
+				checkMemoryLimits(t, where, gomemlimit, str(c, "resources", "limits", "memory"))
 			}
 			if len(args) == 0 || args[0] != "serve" {
 				continue
