@@ -29,6 +29,8 @@ type columns struct {
 	// its own by index, so browsing counts with one array bump per row.
 	combos  []facetValues
 	comboAt map[string]int32
+	// segs maps the index's segments to combination ids (segfacets.go).
+	segs segmentCombos
 }
 
 type row struct {
@@ -223,13 +225,7 @@ func (c *columns) browse(q ocop.SearchQuery) (ids []string, total int, facets oc
 	for i := q.Offset(); i < len(ordered); i++ {
 		ids = append(ids, ordered[i].r.id)
 	}
-	t := newFacetTally()
-	for i, n := range counts {
-		if n > 0 {
-			t.add(c.combos[i], n)
-		}
-	}
-	return ids, total, t.result()
+	return ids, total, c.tally(counts)
 }
 
 // loadColumns reads the rows of every document of an index (at Open).

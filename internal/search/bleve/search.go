@@ -161,6 +161,17 @@ func sortOrder(s ocop.SearchSort) []string {
 	return []string{"-_score"}
 }
 
+// searchQuery is a text query with its filters.
+func searchQuery(q ocop.SearchQuery, pq vntext.Query, prefixLast bool) query.Query {
+	main := textQuery(pq, prefixLast, fAll, fTitle)
+	if f := filters(q); f != nil {
+		bq := query.NewBooleanQuery([]query.Query{main}, nil, nil)
+		bq.AddFilter(f)
+		main = bq
+	}
+	return main
+}
+
 // Search runs a normalised query.
 func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResult, error) {
 	pq := vntext.ParseQuery(q.Q)
@@ -169,12 +180,7 @@ func (x *Index) Search(ctx context.Context, q ocop.SearchQuery) (ocop.SearchResu
 	if browsing {
 		return x.browse(ctx, q)
 	}
-	main := textQuery(pq, prefixLast, fAll, fTitle)
-	if f := filters(q); f != nil {
-		bq := query.NewBooleanQuery([]query.Query{main}, nil, nil)
-		bq.AddFilter(f)
-		main = bq
-	}
+	main := searchQuery(q, pq, prefixLast)
 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -230,14 +236,24 @@ func collect(ctx context.Context, idx bleve.Index, cols *columns, q query.Query,
 		}
 	}()
 	coll := collector.NewTopNCollector(size, from, search.ParseSortOrderStrings(sortBy))
-	counter := &keyCounter{counts: map[string]*int{}}
-	fb := search.NewFacetsBuilder(r)
-	fb.Add(fFacetKey, counter)
-	coll.SetFacetsBuilder(fb)
+	// Facets from the segments' combination arrays (segfacets.go), or,
+	// for a reader that is not a scorch snapshot, from the doc values.
+	var facets func() ocop.SearchFacets
+	if snap := cols.snapshotCombos(r); snap != nil {
+		cs := &countingSearcher{Searcher: searcher, snap: snap, counts: make([]int, cols.comboCount())}
+		searcher = cs
+		facets = func() ocop.SearchFacets { return cols.facetsOf(cs.counts) }
+	} else {
+		counter := &keyCounter{counts: map[string]*int{}}
+		fb := search.NewFacetsBuilder(r)
+		fb.Add(fFacetKey, counter)
+		coll.SetFacetsBuilder(fb)
+		facets = func() ocop.SearchFacets { return counter.facets(cols.combo) }
+	}
 	if err := coll.Collect(ctx, searcher, r); err != nil {
 		return collected{}, err
 	}
-	out := collected{total: int(coll.Total()), facets: counter.facets(cols.combo)}
+	out := collected{total: int(coll.Total()), facets: facets()}
 	for _, h := range coll.Results() {
 		d, err := loadDoc(r, h.ID)
 		if err != nil {
