@@ -11,7 +11,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -188,24 +187,8 @@ func BenchmarkSearchAPI(b *testing.B) {
 	}
 	var saturatedRate float64 // requests/s of the last saturated run
 	b.Run("saturated", func(b *testing.B) {
-		var next atomic.Int64
-		var mu sync.Mutex
-		var all []time.Duration
 		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			var lat []time.Duration
-			for pb.Next() {
-				start := time.Now()
-				if err := get(urls[int(next.Add(1))%len(urls)]); err != nil {
-					b.Error(err)
-					return
-				}
-				lat = append(lat, time.Since(start))
-			}
-			mu.Lock()
-			all = append(all, lat...)
-			mu.Unlock()
-		})
+		all := searchtest.TimedParallel(b, func(i int) error { return get(urls[i%len(urls)]) })
 		b.StopTimer()
 		saturatedRate = float64(b.N) / b.Elapsed().Seconds()
 		reportLatency(b, all)
@@ -265,13 +248,7 @@ func forgetSeeding() {
 
 // reportLatency reports percentiles and the process's memory.
 func reportLatency(b *testing.B, lat []time.Duration) {
-	p50, p95, p99 := searchtest.Percentiles(lat)
-	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
-	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+	searchtest.ReportLatency(b, lat)
 	reportRSS(b)
 }
 

@@ -5,12 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 	"github.com/ocopconnect/ocopconnect/internal/search/bleve"
@@ -77,35 +74,15 @@ func TestMain(m *testing.M) {
 func BenchmarkSearchEngine(b *testing.B) {
 	idx := benchIndex(b)
 	queries := searchtest.BenchQueries()
-	var mu sync.Mutex
-	var all []time.Duration
-	var next atomic.Int64
 	ctx := context.Background()
 	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var lat []time.Duration
-		for pb.Next() {
-			q := queries[int(next.Add(1))%len(queries)]
-			start := time.Now()
-			if _, err := idx.Search(ctx, q); err != nil {
-				b.Error(err)
-				return
-			}
-			lat = append(lat, time.Since(start))
-		}
-		mu.Lock()
-		all = append(all, lat...)
-		mu.Unlock()
+	lat := searchtest.TimedParallel(b, func(i int) error {
+		_, err := idx.Search(ctx, queries[i%len(queries)])
+		return err
 	})
 	b.StopTimer()
-	p50, p95, p99 := searchtest.Percentiles(all)
-	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
-	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+	searchtest.ReportLatency(b, lat)
 	b.ReportMetric(float64(bench.size), "docs")
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
 }
 
 // BenchmarkSearchReindex rebuilds the whole catalogue into a fresh on-disk
