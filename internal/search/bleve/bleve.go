@@ -102,9 +102,16 @@ func Open(dir string) (*Index, error) {
 	return x, nil
 }
 
+// newMemoryIndex is scorch in memory (an empty path), not NewMemOnly's
+// upsidedown: the same engine as on disk, whose segments the facet
+// counting reads (segfacets.go).
+func newMemoryIndex() (bleve.Index, error) {
+	return bleve.NewUsing("", newMapping(), scorch.Name, scorch.Name, nil)
+}
+
 // NewMemory returns an index kept in memory (tests, benchmarks).
 func NewMemory() (*Index, error) {
-	idx, err := bleve.NewMemOnly(newMapping())
+	idx, err := newMemoryIndex()
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +134,7 @@ func (x *Index) create(rebuilding bool) (bleve.Index, string, error) {
 	var err error
 	path := ""
 	if x.dir == "" {
-		idx, err = bleve.NewMemOnly(newMapping())
+		idx, err = newMemoryIndex()
 	} else {
 		path = filepath.Join(x.dir, fmt.Sprintf("listings-%d", time.Now().UnixNano()))
 		idx, err = bleve.NewUsing(path, newMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore,
@@ -538,11 +545,13 @@ func settle(ctx context.Context, idx bleve.Index, persisted bool) error {
 		return err
 	}
 	s, ok := in.(*scorch.Scorch)
-	if !ok {
+	if !ok || !persisted {
+		// In memory, scorch neither persists nor merges (ForceMerge would
+		// wait for a merger that never runs).
 		return nil
 	}
 	wait := func() error {
-		for persisted {
+		for {
 			st := s.StatsMap()
 			cur, _ := st["CurRootEpoch"].(uint64)
 			done, _ := st["LastPersistedEpoch"].(uint64)
@@ -555,7 +564,6 @@ func settle(ctx context.Context, idx bleve.Index, persisted bool) error {
 			case <-time.After(10 * time.Millisecond):
 			}
 		}
-		return nil
 	}
 	if err := wait(); err != nil {
 		return err

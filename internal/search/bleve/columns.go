@@ -65,17 +65,6 @@ func (c *columns) comboOf(v facetValues) int32 {
 	return i
 }
 
-// combo returns the facet values of a key the columns hold.
-func (c *columns) combo(key string) (facetValues, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	i, ok := c.comboAt[key]
-	if !ok {
-		return facetValues{}, false
-	}
-	return c.combos[i], true
-}
-
 // set records documents written to the index.
 func (c *columns) set(docs []ocop.SearchDocument) {
 	c.mu.Lock()

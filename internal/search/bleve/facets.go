@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/blevesearch/bleve/v2/search"
-
 	"github.com/ocopconnect/ocopconnect/internal/ocop"
 )
 
@@ -88,44 +86,4 @@ func (t *facetTally) result() ocop.SearchFacets {
 		*dst[i] = list
 	}
 	return out
-}
-
-// keyCounter is a Bleve facet builder that counts the fFacetKey doc value
-// of every match.
-type keyCounter struct {
-	// Pointers, so that counting a key seen before is a lookup, which Go
-	// does without turning the bytes into a string (an assignment would).
-	counts map[string]*int
-}
-
-func (c *keyCounter) StartDoc() {}
-func (c *keyCounter) EndDoc()   {}
-func (c *keyCounter) UpdateVisitor(term []byte) {
-	if n := c.counts[string(term)]; n != nil {
-		*n++
-		return
-	}
-	one := 1
-	c.counts[string(term)] = &one
-}
-func (c *keyCounter) Field() string { return fFacetKey }
-func (c *keyCounter) Size() int     { return 0 }
-
-// Result is unused: facets() reads the counts.
-func (c *keyCounter) Result() *search.FacetResult { return &search.FacetResult{Field: fFacetKey} }
-
-// facets splits the counts; known resolves the keys the columns have
-// already parsed.
-func (c *keyCounter) facets(known func(key string) (facetValues, bool)) ocop.SearchFacets {
-	t := newFacetTally()
-	for k, n := range c.counts {
-		v, ok := known(k)
-		if !ok {
-			v, ok = parseFacetKey(k)
-		}
-		if ok {
-			t.add(v, *n)
-		}
-	}
-	return t.result()
 }

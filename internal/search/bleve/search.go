@@ -211,7 +211,7 @@ type collected struct {
 
 // collect runs a query with Bleve's collector directly rather than through
 // SearchInContext, whose request can only ask for Bleve's own facet
-// builders: the facets here are counted by keyCounter (facets.go).
+// builders: the facets here are counted by countingSearcher (segfacets.go).
 func collect(ctx context.Context, idx bleve.Index, cols *columns, q query.Query, size, from int, sortBy []string) (_ collected, err error) {
 	in, err := idx.Advanced()
 	if err != nil {
@@ -236,24 +236,17 @@ func collect(ctx context.Context, idx bleve.Index, cols *columns, q query.Query,
 		}
 	}()
 	coll := collector.NewTopNCollector(size, from, search.ParseSortOrderStrings(sortBy))
-	// Facets from the segments' combination arrays (segfacets.go), or,
-	// for a reader that is not a scorch snapshot, from the doc values.
-	var facets func() ocop.SearchFacets
-	if snap := cols.snapshotCombos(r); snap != nil {
-		cs := &countingSearcher{Searcher: searcher, snap: snap, counts: make([]int, cols.comboCount())}
-		searcher = cs
-		facets = func() ocop.SearchFacets { return cols.facetsOf(cs.counts) }
-	} else {
-		counter := &keyCounter{counts: map[string]*int{}}
-		fb := search.NewFacetsBuilder(r)
-		fb.Add(fFacetKey, counter)
-		coll.SetFacetsBuilder(fb)
-		facets = func() ocop.SearchFacets { return counter.facets(cols.combo) }
+	// Facets from the segments' combination arrays (segfacets.go).
+	snap, err := cols.snapshotCombos(r)
+	if err != nil {
+		return collected{}, err
 	}
+	counter := &countingSearcher{Searcher: searcher, snap: snap, counts: make([]int, cols.comboCount())}
+	searcher = counter
 	if err := coll.Collect(ctx, searcher, r); err != nil {
 		return collected{}, err
 	}
-	out := collected{total: int(coll.Total()), facets: facets()}
+	out := collected{total: int(coll.Total()), facets: cols.facetsOf(counter.counts)}
 	for _, h := range coll.Results() {
 		d, err := loadDoc(r, h.ID)
 		if err != nil {

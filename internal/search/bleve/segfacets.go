@@ -1,6 +1,7 @@
 package bleve
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 
@@ -35,18 +36,16 @@ type segmentCombos struct {
 	bySeg map[segment.Segment][]int32
 }
 
-// snapshotCombos is the mapping for one reader: nil when the reader is not
-// a scorch snapshot or a segment cannot visit doc values (then the facet
-// builder counts instead).
+// snapshotCombos is the mapping for one reader.
 type snapshotCombos struct {
 	offsets []uint64
 	combos  [][]int32
 }
 
-func (c *columns) snapshotCombos(r index.IndexReader) *snapshotCombos {
+func (c *columns) snapshotCombos(r index.IndexReader) (*snapshotCombos, error) {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		return nil
+		return nil, fmt.Errorf("search index reader %T is not a scorch snapshot", r)
 	}
 	segs := snap.Segments()
 	out := &snapshotCombos{offsets: make([]uint64, len(segs)), combos: make([][]int32, len(segs))}
@@ -65,8 +64,9 @@ func (c *columns) snapshotCombos(r index.IndexReader) *snapshotCombos {
 		live[seg] = true
 		arr, ok := sc.bySeg[seg]
 		if !ok {
-			if arr, ok = c.mapSegment(seg); !ok {
-				return nil
+			var err error
+			if arr, err = c.mapSegment(seg); err != nil {
+				return nil, err
 			}
 			sc.bySeg[seg] = arr
 		}
@@ -81,14 +81,14 @@ func (c *columns) snapshotCombos(r index.IndexReader) *snapshotCombos {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // mapSegment reads the combination of each document of a segment.
-func (c *columns) mapSegment(seg segment.Segment) ([]int32, bool) {
+func (c *columns) mapSegment(seg segment.Segment) ([]int32, error) {
 	dv, ok := seg.(segment.DocValueVisitable)
 	if !ok {
-		return nil, false
+		return nil, fmt.Errorf("search index segment %T has no doc values", seg)
 	}
 	n := seg.Count()
 	arr := make([]int32, n)
@@ -100,14 +100,14 @@ func (c *columns) mapSegment(seg segment.Segment) ([]int32, bool) {
 		var err error
 		state, err = dv.VisitDocValues(doc, fields, func(_ string, term []byte) { key = append(key, term...) }, state)
 		if err != nil {
-			return nil, false
+			return nil, err
 		}
 		arr[doc] = -1
 		if len(key) > 0 {
 			arr[doc] = c.comboOfKey(string(key))
 		}
 	}
-	return arr, true
+	return arr, nil
 }
 
 // comboOfKey returns the id of a facet key, adding it when the columns
